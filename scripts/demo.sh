@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs run-milestone on a fresh git copy of the bundled demo (fixtures/demo), made in a temp dir
+# with a local bare repository as `origin`. The checkout itself is never modified.
+#
+# Usage: scripts/demo.sh [extra run-milestone flags]
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+for tool in git python3 cargo; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "demo: \`$tool\` is required but was not found on PATH" >&2; exit 1; }
+done
+
+cargo build --quiet --manifest-path "$here/Cargo.toml" --bin run-milestone
+bin="$here/target/debug/run-milestone"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/run-milestone-demo.XXXXXX")"
+cp -R "$here/fixtures/demo" "$work/demo"
+cd "$work/demo"
+export GIT_AUTHOR_NAME="${GIT_AUTHOR_NAME:-run-milestone demo}" GIT_AUTHOR_EMAIL="${GIT_AUTHOR_EMAIL:-demo@example.com}"
+export GIT_COMMITTER_NAME="${GIT_COMMITTER_NAME:-$GIT_AUTHOR_NAME}" GIT_COMMITTER_EMAIL="${GIT_COMMITTER_EMAIL:-$GIT_AUTHOR_EMAIL}"
+git init -q -b main
+git add -A
+git commit -q -m "textkit: initial commit"
+git init -q --bare "$work/origin.git"
+git remote add origin "$work/origin.git"
+git push -q origin main
+git remote set-head origin main
+
+echo "Demo repository: $work/demo"
+echo
+"$bin" check m1
+echo
+"$bin" m1 --dry-run "$@"

@@ -1,0 +1,62 @@
+//! The main command: `run-milestone <M> [flags]` (with `--dry-run`, a preview).
+
+use std::path::Path;
+
+use crate::engine::dry_run::{self, BasePlan, Preview, WorktreePlan};
+use crate::engine::setup::Setup;
+use crate::error::{Error, ErrorKind};
+use crate::git::repo::{branch_tip, head_commit, short};
+use crate::milestone::MilestoneId;
+use crate::plan::gate::{self, GateLimits};
+use crate::ui::Ui;
+
+use super::RunFlags;
+
+pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i32, Error> {
+    for (on, flag) in [
+        (flags.autonomous && !flags.dry_run, "--autonomous"),
+        (flags.subagent, "--subagent"),
+        (flags.skip_code_review, "--skip-code-review"),
+        (flags.metrics, "--metrics"),
+        (flags.metrics_file.is_some(), "--metrics-file"),
+        (flags.agent.is_some(), "--agent"),
+    ] {
+        if on {
+            ui.warn(format!("{flag} is not yet available in this version; it has no effect yet"));
+        }
+    }
+    let setup = Setup::load(dir, id)?;
+    if flags.dry_run {
+        return dry_run(ui, &setup, flags);
+    }
+    Err(super::not_yet("running a milestone (only --dry-run and `check` work so far)", "Engine"))
+}
+
+fn dry_run(ui: &Ui, setup: &Setup, flags: &RunFlags) -> Result<i32, Error> {
+    let report = (!flags.skip_plan_review).then(|| gate::review(&setup.milestone, GateLimits::default()));
+    let id = setup.id.to_string();
+    let worktree = if flags.no_worktree {
+        WorktreePlan::CurrentCheckout
+    } else {
+        let path = setup.ws.worktree_path(&id);
+        let shown = format!("../{}", path.file_name().unwrap_or_default().to_string_lossy());
+        if path.exists() { WorktreePlan::Reuse(shown) } else { WorktreePlan::Create(shown) }
+    };
+    let base_name = &setup.milestone.plan.base_branch;
+    let base = match branch_tip(&setup.repo, base_name) {
+        Some(oid) => BasePlan::Exists(short(oid)),
+        None => {
+            let from = setup.ws.head_branch.clone().unwrap_or_else(|| "HEAD".into());
+            match head_commit(&setup.repo) {
+                Some(oid) => BasePlan::Create(format!("{from} at {}", short(oid))),
+                None => BasePlan::Create(format!("{from} (no commits yet)")),
+            }
+        }
+    };
+    let preview = Preview { id: &setup.id, milestone: &setup.milestone, gate: report.as_ref(), worktree, base };
+    ui.text(dry_run::render(&preview));
+    Ok(match report {
+        Some(r) if !r.passed() => ErrorKind::Stopped.exit_code(),
+        _ => 0,
+    })
+}

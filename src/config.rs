@@ -1,0 +1,201 @@
+//! `.run-milestone.yml` at the repository root: optional, every key has a default, unknown keys
+//! are an error naming the key, the file and the line. Every key is documented in
+//! `docs/configuration.md`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+pub const CONFIG_FILE: &str = ".run-milestone.yml";
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where milestone folders live. Default: `milestones`, then `docs/milestones`.
+    pub milestones_dir: Option<PathBuf>,
+    /// The full test suite. Required to run, not to dry-run.
+    pub test_command: Option<String>,
+    /// Optional pre-commit auto-fix (e.g. `ruff check --fix`, `cargo fmt`).
+    pub lint_fix_command: Option<String>,
+    /// Branches nothing is ever pushed to, PR'd into or merged into. The remote's default branch
+    /// (`refs/remotes/origin/HEAD`) is always added. Glob patterns (`release/*`) are allowed.
+    pub protected_branches: Vec<String>,
+    pub agent: AgentConfig,
+    pub forge: ForgeConfig,
+    pub policy: PolicyConfig,
+    pub notify: NotifyConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            milestones_dir: None,
+            test_command: None,
+            lint_fix_command: None,
+            protected_branches: vec!["main".into(), "master".into()],
+            agent: AgentConfig::default(),
+            forge: ForgeConfig::default(),
+            policy: PolicyConfig::default(),
+            notify: NotifyConfig::default(),
+        }
+    }
+}
+
+/// Which agent backend does the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentKind {
+    /// Applies the spec's own RED/GREEN code. No AI, no network.
+    #[default]
+    Spec,
+    /// Claude Code (`claude -p`).
+    Claude,
+    /// OpenAI Codex CLI (`codex exec`).
+    Codex,
+    /// Aider (`aider --message-file`).
+    Aider,
+    /// Any executable (`agent.command`).
+    Command,
+}
+
+impl AgentKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            AgentKind::Spec => "spec",
+            AgentKind::Claude => "claude",
+            AgentKind::Codex => "codex",
+            AgentKind::Aider => "aider",
+            AgentKind::Command => "command",
+        }
+    }
+}
+
+/// `agent:` — filled in by the Engine issue.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentConfig {
+    pub kind: AgentKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ForgeKind {
+    /// PRs, CI and merges inside the repository; works offline.
+    #[default]
+    Local,
+    /// GitHub through octocrab.
+    Github,
+}
+
+/// `forge:` — where pull requests live.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ForgeConfig {
+    pub kind: ForgeKind,
+    /// Also push branches to `origin` with the `git` CLI (local forge). Default: false.
+    pub push: bool,
+}
+
+/// `policy:` — stop conditions and thresholds (filled in by the Reviews & stops issue).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {}
+
+/// `notify:` — alerts (filled in by the Safety issue).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {}
+
+impl Config {
+    /// Loads `<root>/.run-milestone.yml`; a missing file gives the defaults.
+    pub fn load(root: &Path) -> Result<Config, Error> {
+        let path = root.join(CONFIG_FILE);
+        if !path.exists() {
+            return Ok(Config::default());
+        }
+        let text = crate::plan::text::read_utf8(&path).map_err(|mut e| {
+            e.message = e.message.replace(&path.display().to_string(), CONFIG_FILE);
+            e
+        })?;
+        Config::parse(Path::new(CONFIG_FILE), &text)
+    }
+
+    /// Parses configuration text; `shown` names the file in messages.
+    pub fn parse(shown: &Path, text: &str) -> Result<Config, Error> {
+        if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+            return Ok(Config::default());
+        }
+        serde_saphyr::from_str::<Config>(text).map_err(|e| crate::plan::spec::yaml_error(shown, 0, &e))
+    }
+
+    /// The folders searched for milestones, in order.
+    pub fn milestone_dirs(&self) -> Vec<PathBuf> {
+        match &self.milestones_dir {
+            Some(dir) => vec![dir.clone()],
+            None => vec![PathBuf::from("milestones"), PathBuf::from("docs/milestones")],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Error> {
+        Config::parse(Path::new(CONFIG_FILE), text)
+    }
+
+    #[test]
+    fn defaults_when_empty() {
+        for text in ["", "\n", "# nothing\n"] {
+            let c = parse(text).unwrap();
+            assert_eq!(c.protected_branches, vec!["main", "master"]);
+            assert_eq!(c.milestone_dirs(), vec![PathBuf::from("milestones"), PathBuf::from("docs/milestones")]);
+            assert_eq!(c.agent.kind, AgentKind::Spec);
+            assert_eq!(c.forge.kind, ForgeKind::Local);
+            assert!(!c.forge.push);
+            assert!(c.test_command.is_none());
+        }
+    }
+
+    #[test]
+    fn nested_sections_and_overrides() {
+        let c = parse(
+            "milestones_dir: plans\ntest_command: python3 -m unittest\nlint_fix_command: ruff check --fix\nprotected_branches: [trunk, release/*]\nagent:\n  kind: claude\nforge:\n  kind: github\n  push: true\npolicy: {}\nnotify: {}\n",
+        )
+        .unwrap();
+        assert_eq!(c.milestone_dirs(), vec![PathBuf::from("plans")]);
+        assert_eq!(c.test_command.as_deref(), Some("python3 -m unittest"));
+        assert_eq!(c.lint_fix_command.as_deref(), Some("ruff check --fix"));
+        assert_eq!(c.protected_branches, vec!["trunk", "release/*"]);
+        assert_eq!(c.agent.kind, AgentKind::Claude);
+        assert_eq!(c.forge.kind, ForgeKind::Github);
+        assert!(c.forge.push);
+    }
+
+    #[test]
+    fn unknown_keys_name_key_file_and_line() {
+        let err = parse("test_command: x\ntest_comand: y\n").unwrap_err();
+        assert!(
+            err.message
+                .starts_with(".run-milestone.yml:2:1: invalid YAML: unknown field `test_comand`, expected one of"),
+            "{}",
+            err.message
+        );
+        let err = parse("forge:\n  kind: local\n  pussh: true\n").unwrap_err();
+        assert!(
+            err.message.starts_with(".run-milestone.yml:3:3: invalid YAML: unknown field `pussh`"),
+            "{}",
+            err.message
+        );
+        let err = parse("forge:\n  kind: gitlab\n").unwrap_err();
+        assert!(
+            err.message.starts_with(".run-milestone.yml:2:9: invalid YAML: unknown variant `gitlab`"),
+            "{}",
+            err.message
+        );
+    }
+}

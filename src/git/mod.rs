@@ -1,0 +1,6 @@
+//! git2 wrappers (repository facts, branches, worktrees, commits, diffs). Pushes go through the
+//! `git` CLI so the user's credential helpers and ssh config apply.
+
+pub mod repo;
+
+pub use repo::Workspace;

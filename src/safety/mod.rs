@@ -1,0 +1,3 @@
+//! Safety rails: atomic files (and, as the Safety issue lands, redaction, locks, panic, journal).
+
+pub mod atomic;

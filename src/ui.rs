@@ -1,0 +1,112 @@
+//! All terminal output goes through one `Ui` value (git-branchless's `Effects`): it knows whether
+//! colour is allowed, whether we are verbose, and where output goes (a buffer in tests).
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+
+/// The `═══` rule of the seed's banners (47 characters).
+pub const RULE: &str = "═══════════════════════════════════════════════";
+
+type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// The one handle for terminal output.
+#[derive(Clone)]
+pub struct Ui {
+    out: Sink,
+    err: Sink,
+    /// ANSI colour allowed (stdout is a terminal and `NO_COLOR` is unset).
+    pub color: bool,
+    /// `--verbose`: log every decision.
+    pub verbose: bool,
+}
+
+impl Ui {
+    /// Real stdout/stderr.
+    pub fn stdio(verbose: bool) -> Ui {
+        let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Ui {
+            out: Arc::new(Mutex::new(Box::new(io::stdout()))),
+            err: Arc::new(Mutex::new(Box::new(io::stderr()))),
+            color,
+            verbose,
+        }
+    }
+
+    /// A Ui writing both streams into one shared buffer (tests).
+    pub fn capture() -> (Ui, Arc<Mutex<Vec<u8>>>) {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let sink: Sink = Arc::new(Mutex::new(Box::new(SharedBuf(buf.clone()))));
+        (Ui { out: sink.clone(), err: sink, color: false, verbose: false }, buf)
+    }
+
+    fn write(sink: &Sink, text: &str) {
+        let mut w = sink.lock().unwrap_or_else(|p| p.into_inner());
+        // A closed pipe (`| head`) must not turn into a panic.
+        let _ = w.write_all(text.as_bytes());
+        let _ = w.flush();
+    }
+
+    /// One line on stdout.
+    pub fn line(&self, text: impl AsRef<str>) {
+        let mut s = text.as_ref().to_string();
+        s.push('\n');
+        Ui::write(&self.out, &s);
+    }
+
+    /// Text as is on stdout (may hold many lines).
+    pub fn text(&self, text: impl AsRef<str>) {
+        Ui::write(&self.out, text.as_ref());
+    }
+
+    pub fn blank(&self) {
+        self.line("");
+    }
+
+    /// The seed's banner: rule, title, rule.
+    pub fn banner(&self, title: impl AsRef<str>) {
+        self.line(RULE);
+        self.line(title);
+        self.line(RULE);
+    }
+
+    /// `✓ message`.
+    pub fn ok(&self, text: impl AsRef<str>) {
+        let mark = if self.color { "\x1b[32m✓\x1b[0m" } else { "✓" };
+        self.line(format!("{mark} {}", text.as_ref()));
+    }
+
+    /// A line on stderr.
+    pub fn eline(&self, text: impl AsRef<str>) {
+        let mut s = text.as_ref().to_string();
+        s.push('\n');
+        Ui::write(&self.err, &s);
+    }
+
+    /// `warning: …` on stderr.
+    pub fn warn(&self, text: impl AsRef<str>) {
+        let label = if self.color { "\x1b[33mwarning:\x1b[0m" } else { "warning:" };
+        self.eline(format!("{label} {}", text.as_ref()));
+    }
+
+    /// An error with its hints, on stderr.
+    pub fn error(&self, err: &crate::error::Error) {
+        let label = if self.color { "\x1b[31merror:\x1b[0m" } else { "error:" };
+        self.eline(format!("{label} {}", err.message));
+        for hint in &err.hints {
+            self.eline(format!("hint: {hint}"));
+        }
+    }
+}
+
+struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

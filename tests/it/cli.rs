@@ -1,0 +1,112 @@
+//! The command line: milestone ids, usage errors, help, exit codes, flags not yet available.
+
+use crate::common::{Repo, assert_exit, bin, stderr, stdout};
+use std::process::Command;
+
+#[test]
+fn ids_normalise_in_every_seed_form() {
+    let repo = Repo::demo();
+    for raw in ["m1", "M1", "1"] {
+        let out = repo.run(&["check", raw]);
+        assert_exit(&out, 0);
+        assert!(stdout(&out).starts_with("🔍 Quality Gate: m1\n"), "{raw}: {}", stdout(&out));
+    }
+    repo.git(&["mv", "milestones/m1-text-tools", "milestones/m4.1-text-tools"]);
+    for raw in ["m4.1", "M4.1", "4.1"] {
+        let out = repo.run(&["check", raw]);
+        assert_exit(&out, 0);
+        assert!(stdout(&out).starts_with("🔍 Quality Gate: m4.1\n"), "{raw}");
+    }
+}
+
+#[test]
+fn a_bad_id_is_a_usage_error_listing_the_accepted_forms() {
+    for raw in ["x1", "m1.2.3", "mm1", "1a"] {
+        let out = Command::new(bin()).args([raw, "--dry-run"]).output().unwrap();
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains(&format!("invalid milestone `{raw}`")), "{err}");
+        assert!(err.contains("e.g. m3, M3, 3, m4.1, M4.1, 4.1"), "{err}");
+    }
+}
+
+#[test]
+fn subcommand_names_are_never_milestone_ids() {
+    // `check` is the subcommand, not a milestone; a milestone is never parsed as a subcommand.
+    let out = Command::new(bin()).args(["check"]).output().unwrap();
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("<MILESTONE>"), "{}", stderr(&out));
+}
+
+#[test]
+fn help_lists_examples_and_exit_codes() {
+    let out = Command::new(bin()).arg("--help").output().unwrap();
+    assert_exit(&out, 0);
+    let help = stdout(&out);
+    for want in [
+        "run-milestone m5 ",
+        "run-milestone m5 --autonomous",
+        "run-milestone m5 --dry-run",
+        "0  the run finished",
+        "1  internal error",
+        "2  usage error or invalid input files",
+        "3  stopped before finishing",
+        "4  another run of this milestone holds the lock",
+        "--no-worktree",
+        "--skip-plan-review",
+        "-C <DIR>",
+        "--agent <NAME>",
+        "check",
+        "status",
+        "prs",
+        "panic",
+        "cleanup",
+        "completions",
+    ] {
+        assert!(help.contains(want), "help lacks {want:?}:\n{help}");
+    }
+}
+
+#[test]
+fn no_arguments_prints_help_and_exits_2() {
+    let out = Command::new(bin()).output().unwrap();
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("Usage:"), "{}", stderr(&out));
+}
+
+#[test]
+fn outside_a_repository_is_an_input_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(bin()).args(["-C", tmp.path().to_str().unwrap(), "check", "m1"]).output().unwrap();
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("not a git repository"), "{}", stderr(&out));
+}
+
+#[test]
+fn dash_c_runs_as_if_started_there() {
+    let repo = Repo::demo();
+    let out = Command::new(bin())
+        .args(["-C", repo.root.to_str().unwrap(), "check", "m1"])
+        .current_dir(repo.tmp.path())
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+}
+
+#[test]
+fn missing_milestone_lists_what_exists() {
+    let repo = Repo::demo();
+    let out = repo.run(&["m7", "--dry-run"]);
+    assert_exit(&out, 2);
+    assert_eq!(
+        stderr(&out),
+        "error: milestone m7: no folder `milestones/m7-<slug>/`; milestones here: m1-text-tools\n"
+    );
+}
+
+#[test]
+fn completions_are_generated() {
+    let out = Command::new(bin()).args(["completions", "bash"]).output().unwrap();
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("run-milestone"));
+}

@@ -1,0 +1,124 @@
+//! `--dry-run`: the preview's content and order, and that it changes nothing at all.
+
+use crate::common::{Repo, assert_exit, snapshot, stdout};
+
+#[test]
+fn dry_run_previews_the_demo_in_run_order() {
+    let repo = Repo::demo();
+    let out = repo.run(&["m1", "--dry-run"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    for want in [
+        "Dry run: m1 — Text Tools",
+        "✓ Implementation plan loaded (2 phases, 5 issues, 9 tasks)",
+        "✓ Passed (0 critical, 0 warnings)",
+        "Worktree: ../demo-m1 (would be created and locked)",
+        "Milestone branch: milestone/m1-text-tools (would be created from main at ",
+        "   Branch: feat/m1-101-slugify",
+        "   Task 1: Slugify lowercases and joins words with hyphens (3 min)",
+        "     Test: tests/test_slug.py",
+        "     Create: textkit/slug.py",
+        "     Verify: python3 -m unittest tests.test_slug -v",
+        "   PR: feat(m1): Add slugify (#101) → milestone/m1-text-tools",
+        "   Branch: feat/m1-05-summary-line",
+        "   PR: feat(m1): Add summary line → milestone/m1-text-tools",
+        "Would run 5 issues, 9 tasks (0 done, 0 needs review, 0 skipped, 0 blocked, 0 waiting)",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // Phase 1: P0 before P1 (01, 03 then 02); phase 2: 04 then 05.
+    let order: Vec<&str> = text.lines().filter(|l| l.contains(". Issue #")).collect();
+    let nos: Vec<String> = order.iter().map(|l| l.split("Issue ").nth(1).unwrap()[..3].to_string()).collect();
+    assert_eq!(nos, ["#01", "#03", "#02", "#04", "#05"], "{text}");
+    assert!(text.find("## Phase 1: Core helpers").unwrap() < text.find("1. Issue #01").unwrap());
+    assert!(text.find("## Phase 2: Formatting").unwrap() < text.find("4. Issue #04").unwrap());
+}
+
+#[test]
+fn dry_run_shows_settled_and_waiting_issues() {
+    let repo = Repo::demo();
+    let plan = repo.root.join("milestones/m1-text-tools/IMPLEMENTATION_PLAN.md");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let text = text
+        .replace(
+            "| 01 | Add slugify | #101 | P0 | – | ⬜ Todo | |",
+            "| 01 | Add slugify | #101 | P0 | – | ✅ Done | #7 |",
+        )
+        .replace(
+            "| 02 | Add word count | #102 | P1 | – | ⬜ Todo |",
+            "| 02 | Add word count | #102 | P1 | – | skipped |",
+        );
+    std::fs::write(&plan, text).unwrap();
+    let out = repo.run(&["m1", "--dry-run"]);
+    assert_exit(&out, 0);
+    let s = stdout(&out);
+    for want in [
+        "  ✅ Done #01: Add slugify (#101) — Done (PR #7)",
+        "  ⏭️ Skipped #02: Add word count (#102) — Skipped",
+        "  ⏳ #04: Add title case (#104) — waiting on #02 (⏭️ Skipped)",
+        "  ⏳ #05: Add summary line — waiting on #04 (itself waiting)",
+        "Would run 1 issue, 2 tasks (1 done, 0 needs review, 1 skipped, 0 blocked, 2 waiting)",
+    ] {
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+    }
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let repo = Repo::demo();
+    // Make the state interesting: an existing milestone branch and a dirty file.
+    repo.git(&["branch", "milestone/m1-text-tools"]);
+    repo.write("scratch.txt", "uncommitted\n");
+    let parent = repo.tmp.path();
+    let before = snapshot(parent);
+    let refs_before = repo.git(&["for-each-ref"]);
+    let worktrees_before = repo.git(&["worktree", "list", "--porcelain"]);
+    for args in [
+        &["m1", "--dry-run"][..],
+        &["m1", "--dry-run", "--autonomous"],
+        &["m1", "--dry-run", "--no-worktree"],
+        &["m1", "--dry-run", "--skip-plan-review"],
+        &["check", "m1"],
+    ] {
+        let out = repo.run(args);
+        assert_exit(&out, 0);
+    }
+    assert_eq!(repo.git(&["for-each-ref"]), refs_before);
+    assert_eq!(repo.git(&["worktree", "list", "--porcelain"]), worktrees_before);
+    let after = snapshot(parent);
+    assert!(before == after, "the dry-run changed files under {}", parent.display());
+}
+
+#[test]
+fn dry_run_with_an_existing_branch_and_skipped_gate() {
+    let repo = Repo::demo();
+    repo.git(&["branch", "milestone/m1-text-tools"]);
+    let out = repo.run(&["m1", "--dry-run", "--skip-plan-review", "--no-worktree"]);
+    assert_exit(&out, 0);
+    let s = stdout(&out);
+    assert!(s.contains("⏭️ Skipped (--skip-plan-review)"), "{s}");
+    assert!(s.contains("Worktree: none (--no-worktree"), "{s}");
+    assert!(s.contains("Milestone branch: milestone/m1-text-tools (exists at "), "{s}");
+}
+
+#[test]
+fn a_default_branch_not_named_main_is_protected() {
+    let repo = Repo::demo();
+    // origin's default branch is `trunk`; a plan whose base is `trunk` is refused.
+    repo.git(&["push", "-q", "origin", "main:trunk"]);
+    repo.git(&["remote", "set-head", "origin", "trunk"]);
+    let plan = repo.root.join("milestones/m1-text-tools/IMPLEMENTATION_PLAN.md");
+    let text =
+        std::fs::read_to_string(&plan).unwrap().replace("Base branch: milestone/m1-text-tools", "Base branch: trunk");
+    std::fs::write(&plan, text).unwrap();
+    let out = repo.run(&["m1", "--dry-run"]);
+    assert_exit(&out, 2);
+    assert!(crate::common::stderr(&out).contains("base branch `trunk` is a protected branch (main, master, trunk)"));
+    // And through the config.
+    let text = std::fs::read_to_string(&plan).unwrap().replace("Base branch: trunk", "Base branch: release/1.0");
+    std::fs::write(&plan, text).unwrap();
+    repo.write(".run-milestone.yml", "protected_branches: [\"release/*\"]\n");
+    let out = repo.run(&["m1", "--dry-run"]);
+    assert_exit(&out, 2);
+    assert!(crate::common::stderr(&out).contains("base branch `release/1.0` is a protected branch (release/*, trunk)"));
+}

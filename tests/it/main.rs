@@ -1,0 +1,7 @@
+//! Integration tests: the real binary, real git repositories in temp dirs, real subprocesses.
+
+mod cli;
+mod common;
+mod dry_run;
+mod fixtures;
+mod plan_edit;
