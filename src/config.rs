@@ -73,11 +73,111 @@ impl AgentKind {
     }
 }
 
-/// `agent:` — filled in by the Engine issue.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `agent:` — which backend does the work, and how each one is started.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AgentConfig {
     pub kind: AgentKind,
+    /// Wall-clock limit per agent call; the agent's process group is killed when it runs out.
+    pub timeout_seconds: u64,
+    /// Ask the implementer for the optional REFACTOR pass after GREEN.
+    pub refactor: bool,
+    pub claude: ClaudeConfig,
+    pub codex: CodexConfig,
+    pub aider: AiderConfig,
+    pub command: CommandAgentConfig,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        AgentConfig {
+            kind: AgentKind::Spec,
+            timeout_seconds: 1800,
+            refactor: true,
+            claude: ClaudeConfig::default(),
+            codex: CodexConfig::default(),
+            aider: AiderConfig::default(),
+            command: CommandAgentConfig::default(),
+        }
+    }
+}
+
+/// `agent.claude:` — Claude Code in headless mode.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClaudeConfig {
+    /// The executable. Default `claude`.
+    pub program: String,
+    /// Arguments before the optional ones below.
+    /// Default `[-p, --output-format, json, --permission-mode, acceptEdits]`.
+    pub args: Vec<String>,
+    pub model: Option<String>,
+    pub max_turns: Option<u32>,
+    /// `--allowedTools` values.
+    pub allowed_tools: Vec<String>,
+}
+
+impl Default for ClaudeConfig {
+    fn default() -> Self {
+        ClaudeConfig {
+            program: "claude".into(),
+            args: ["-p", "--output-format", "json", "--permission-mode", "acceptEdits"].map(String::from).to_vec(),
+            model: None,
+            max_turns: None,
+            allowed_tools: Vec::new(),
+        }
+    }
+}
+
+/// `agent.codex:` — OpenAI Codex CLI (`codex exec`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodexConfig {
+    /// The executable. Default `codex`.
+    pub program: String,
+    /// Default `[exec, --json, --sandbox, workspace-write]`; the prompt goes on stdin (`-`).
+    pub args: Vec<String>,
+    pub model: Option<String>,
+}
+
+impl Default for CodexConfig {
+    fn default() -> Self {
+        CodexConfig {
+            program: "codex".into(),
+            args: ["exec", "--json", "--sandbox", "workspace-write"].map(String::from).to_vec(),
+            model: None,
+        }
+    }
+}
+
+/// `agent.aider:` — Aider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AiderConfig {
+    /// The executable. Default `aider`.
+    pub program: String,
+    /// Default `[--yes-always, --no-auto-commits]`; `--message-file F` and the files are added.
+    pub args: Vec<String>,
+    pub model: Option<String>,
+}
+
+impl Default for AiderConfig {
+    fn default() -> Self {
+        AiderConfig {
+            program: "aider".into(),
+            args: ["--yes-always", "--no-auto-commits"].map(String::from).to_vec(),
+            model: None,
+        }
+    }
+}
+
+/// `agent.command:` — any executable: prompt on stdin, context in `RUN_MILESTONE_*` variables.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommandAgentConfig {
+    /// The executable (required for `kind: command`).
+    pub program: Option<String>,
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -91,18 +191,75 @@ pub enum ForgeKind {
 }
 
 /// `forge:` — where pull requests live.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ForgeConfig {
     pub kind: ForgeKind,
     /// Also push branches to `origin` with the `git` CLI (local forge). Default: false.
     pub push: bool,
+    /// Wall-clock limit of the local forge's CI run (`test_command` on the PR head).
+    pub ci_timeout_seconds: u64,
 }
 
-/// `policy:` — stop conditions and thresholds (filled in by the Reviews & stops issue).
-#[derive(Debug, Clone, Default, Deserialize)]
+impl Default for ForgeConfig {
+    fn default() -> Self {
+        ForgeConfig { kind: ForgeKind::Local, push: false, ci_timeout_seconds: 1800 }
+    }
+}
+
+/// `policy:` — stop conditions, limits and thresholds (the seed's values by default).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct PolicyConfig {}
+pub struct PolicyConfig {
+    /// Files that count as tests in RED (besides the task's `Test:` files).
+    pub test_globs: Vec<String>,
+    /// Regexes that each mark one new test in an added line (more than one in RED is
+    /// "multiple behaviours at once").
+    pub new_test_patterns: Vec<String>,
+    /// GREEN retries after a failed Verify (the agent gets the output).
+    pub max_green_retries: u32,
+    /// Restarts of a task after a TDD violation (autonomous), then the issue is skipped.
+    pub max_tdd_restarts: u32,
+    /// Fix attempts for failing tests and review findings, then skip.
+    pub max_fix_attempts: u32,
+    /// Wall-clock limit of `test_command`, Verify and lint commands.
+    pub test_timeout_seconds: u64,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            test_globs: [
+                "tests/**",
+                "test/**",
+                "**/tests/**",
+                "**/test_*.py",
+                "**/*_test.py",
+                "**/*_test.*",
+                "**/*.test.*",
+                "**/*.spec.*",
+                "**/*Test.java",
+                "**/*_spec.rb",
+                "spec/**",
+            ]
+            .map(String::from)
+            .to_vec(),
+            new_test_patterns: [
+                r"^\s*(async\s+)?def\s+test_",
+                r"#\[(tokio::)?test\]",
+                r"^\s*(it|test)\s*\(",
+                r"^\s*func\s+Test[A-Z_]",
+                r"@Test\b",
+            ]
+            .map(String::from)
+            .to_vec(),
+            max_green_retries: 2,
+            max_tdd_restarts: 2,
+            max_fix_attempts: 2,
+            test_timeout_seconds: 1800,
+        }
+    }
+}
 
 /// `notify:` — alerts (filled in by the Safety issue).
 #[derive(Debug, Clone, Default, Deserialize)]

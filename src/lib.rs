@@ -4,13 +4,16 @@
 //!
 //! The binary (`src/main.rs`) is thin; every operation lives in these modules.
 
+pub mod agent;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod forge;
 pub mod git;
 pub mod milestone;
 pub mod plan;
 pub mod policy;
+pub mod process;
 pub mod safety;
 pub mod ui;

@@ -1,0 +1,75 @@
+//! Never target main: wraps any forge and refuses, before anything is sent, a push to, a PR into,
+//! or a merge into a protected branch (the configured names and patterns plus the default branch).
+
+use super::{Checks, Forge, ForgeError, MergeOutcome, NewPr, PullRequest};
+use crate::policy::branches::ProtectedBranches;
+
+pub struct Guarded<F: Forge> {
+    inner: F,
+    protected: ProtectedBranches,
+}
+
+impl<F: Forge> Guarded<F> {
+    pub fn new(inner: F, protected: ProtectedBranches) -> Self {
+        Guarded { inner, protected }
+    }
+
+    pub fn inner(&self) -> &F {
+        &self.inner
+    }
+
+    fn check(&self, op: &'static str, branch: &str) -> Result<(), ForgeError> {
+        if self.protected.is_protected(branch) {
+            tracing::warn!(op, branch, "refused: protected branch");
+            return Err(ForgeError::Protected { op, branch: branch.to_string() });
+        }
+        Ok(())
+    }
+}
+
+impl<F: Forge> Forge for Guarded<F> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn push(&mut self, branch: &str) -> Result<(), ForgeError> {
+        self.check("push to", branch)?;
+        self.inner.push(branch)
+    }
+
+    fn find_pr(&mut self, head: &str) -> Result<Option<PullRequest>, ForgeError> {
+        self.inner.find_pr(head)
+    }
+
+    fn create_pr(&mut self, pr: &NewPr) -> Result<PullRequest, ForgeError> {
+        self.check("open a pull request into", &pr.base)?;
+        self.inner.create_pr(pr)
+    }
+
+    fn get_pr(&mut self, number: u64) -> Result<PullRequest, ForgeError> {
+        self.inner.get_pr(number)
+    }
+
+    fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
+        self.inner.add_labels(number, labels)
+    }
+
+    fn checks(&mut self, number: u64) -> Result<Checks, ForgeError> {
+        self.inner.checks(number)
+    }
+
+    fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError> {
+        // The base is read from the forge at merge time: a PR re-targeted to main is refused.
+        let pr = self.inner.get_pr(number)?;
+        self.check("merge into", &pr.base)?;
+        self.inner.merge(number, expected_head)
+    }
+
+    fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
+        self.inner.mark_draft(number)
+    }
+
+    fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError> {
+        self.inner.list(base)
+    }
+}

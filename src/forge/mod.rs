@@ -1,0 +1,124 @@
+//! Where pull requests live. The engine needs: push a branch, find a PR by head branch, create a
+//! PR, labels, the state of checks for a head SHA, a squash merge guarded by the head SHA, draft,
+//! and a list. Implementations: the local forge (default, offline) and GitHub. Every forge is
+//! wrapped in [`guard::Guarded`], which refuses any push, PR or merge into a protected branch.
+
+pub mod guard;
+
+use serde::{Deserialize, Serialize};
+
+/// A pull request as the engine sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    /// Head branch (`feat/m1-101-slugify`).
+    pub head: String,
+    /// Base branch (the milestone branch).
+    pub base: String,
+    /// The head commit when the PR was created or last updated.
+    pub head_sha: String,
+    pub state: PrState,
+    pub draft: bool,
+    pub labels: Vec<String>,
+    /// The squash commit on the base branch, once merged.
+    pub merged_sha: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrState {
+    Open,
+    Merged,
+    Closed,
+}
+
+impl PrState {
+    pub fn name(self) -> &'static str {
+        match self {
+            PrState::Open => "open",
+            PrState::Merged => "merged",
+            PrState::Closed => "closed",
+        }
+    }
+}
+
+/// A PR to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPr {
+    pub title: String,
+    pub body: String,
+    pub head: String,
+    pub base: String,
+    pub draft: bool,
+}
+
+/// The combined state of the checks for one head SHA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckState {
+    Pending,
+    Success,
+    Failure,
+    /// No check reported for this SHA (the seed: no green CI = no merge).
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checks {
+    pub sha: String,
+    pub state: CheckState,
+    /// One line for the terminal (`local CI: 12 passed`, `2 of 3 checks passed`).
+    pub summary: String,
+    /// Output of failed checks, if any.
+    pub details: String,
+}
+
+/// What a merge attempt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MergeOutcome {
+    /// Squash-merged; the new commit on the base branch.
+    Merged { sha: String },
+    /// The head is no longer the SHA whose checks were verified: nothing merged, re-evaluate.
+    HeadMoved { expected: String, actual: String },
+    /// The change conflicts with the base: nothing merged.
+    Conflict { files: Vec<String> },
+    /// The forge refused for another reason (not mergeable, checks, review rules …).
+    Refused { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ForgeError {
+    /// Never target main: the operation would write to a protected branch. Nothing was changed.
+    #[error(
+        "refusing to {op} `{branch}`: it is a protected branch (run-milestone never targets the default or a protected branch)"
+    )]
+    Protected { op: &'static str, branch: String },
+    /// `git push` failed; the message is git's.
+    #[error("push failed: {0}")]
+    Push(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The operations the engine needs from a forge.
+pub trait Forge {
+    /// `local` or `github`.
+    fn name(&self) -> &'static str;
+    /// Publishes `branch` (a no-op for the local forge unless `forge.push: true`).
+    fn push(&mut self, branch: &str) -> Result<(), ForgeError>;
+    /// The newest PR whose head is `head`, in any state.
+    fn find_pr(&mut self, head: &str) -> Result<Option<PullRequest>, ForgeError>;
+    fn create_pr(&mut self, pr: &NewPr) -> Result<PullRequest, ForgeError>;
+    fn get_pr(&mut self, number: u64) -> Result<PullRequest, ForgeError>;
+    fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<(), ForgeError>;
+    /// The checks for the PR's current head SHA (the local forge runs its CI here if needed).
+    fn checks(&mut self, number: u64) -> Result<Checks, ForgeError>;
+    /// Squash-merges PR `number` into its base, only if its head is still `expected_head`.
+    fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError>;
+    fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError>;
+    /// PRs into `base` (all PRs when `None`), oldest first.
+    fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError>;
+}

@@ -1,0 +1,305 @@
+//! Running subprocesses (Verify commands, test suites, agents, the `git` CLI) in their own process
+//! group, with captured output, an optional wall-clock limit, and a group kill on timeout, on
+//! drop, and on demand (panic / Ctrl-C use [`kill_all`]).
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use process_wrap::std::{ChildWrapper, CommandWrap, ProcessGroup};
+
+/// Process groups this process started and that are still running.
+static RUNNING: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+
+/// Environment names removed from every child (the Safety issue fills the deny list).
+static DENIED_ENV: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Sends SIGKILL to every process group this process started that is still running.
+pub fn kill_all() -> usize {
+    let groups: Vec<u32> = RUNNING.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect();
+    for pgid in &groups {
+        // SAFETY: killpg with a group id we created; errors (already gone) are ignored.
+        unsafe {
+            libc::killpg(*pgid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+    groups.len()
+}
+
+/// The process groups currently running (for tests and diagnostics).
+pub fn running_groups() -> Vec<u32> {
+    RUNNING.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect()
+}
+
+/// Sets the environment names removed from every child process.
+pub fn set_denied_env(names: Vec<String>) {
+    *DENIED_ENV.lock().unwrap_or_else(|p| p.into_inner()) = names;
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Cmd {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    pub cwd: PathBuf,
+    pub env: Vec<(OsString, OsString)>,
+    pub stdin: Option<Vec<u8>>,
+    pub timeout: Option<Duration>,
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<OsString>, cwd: &Path) -> Cmd {
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: cwd.to_path_buf(),
+            env: Vec::new(),
+            stdin: None,
+            timeout: None,
+        }
+    }
+
+    /// `sh -c <line>`: how Verify, test and lint commands run.
+    pub fn shell(line: &str, cwd: &Path) -> Cmd {
+        Cmd::new("sh", cwd).arg("-c").arg(line)
+    }
+
+    pub fn arg(mut self, a: impl Into<OsString>) -> Cmd {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Cmd {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, k: impl Into<OsString>, v: impl Into<OsString>) -> Cmd {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Cmd {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    pub fn timeout(mut self, t: Option<Duration>) -> Cmd {
+        self.timeout = t;
+        self
+    }
+
+    /// The command line for messages (`sh -c 'pytest -q'` shows as `pytest -q`).
+    pub fn display(&self) -> String {
+        if self.program == "sh" && self.args.len() == 2 && self.args[0] == "-c" {
+            return self.args[1].to_string_lossy().into_owned();
+        }
+        let mut s = self.program.to_string_lossy().into_owned();
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(&a.to_string_lossy());
+        }
+        s
+    }
+}
+
+/// How a process ended.
+#[derive(Debug, Clone, Default)]
+pub struct Finished {
+    /// Exit code; `None` when killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// stdout and stderr interleaved in arrival order.
+    pub combined: String,
+    pub timed_out: bool,
+    pub duration: Duration,
+}
+
+impl Finished {
+    pub fn success(&self) -> bool {
+        self.code == Some(0) && !self.timed_out
+    }
+
+    /// The last `n` lines of the combined output.
+    pub fn tail(&self, n: usize) -> String {
+        tail(&self.combined, n)
+    }
+
+    /// `exit 1`, `timed out after 30s`, `killed by a signal`.
+    pub fn describe(&self) -> String {
+        if self.timed_out {
+            format!("timed out after {}s", self.duration.as_secs())
+        } else {
+            match self.code {
+                Some(c) => format!("exit {c}"),
+                None => "killed by a signal".into(),
+            }
+        }
+    }
+}
+
+/// The last `n` lines of `text`.
+pub fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// A running child registered in [`RUNNING`]; killed (with its group) if dropped while running.
+struct Guard {
+    child: Box<dyn ChildWrapper>,
+    pgid: u32,
+    done: bool,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        RUNNING.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.pgid);
+    }
+}
+
+/// Runs a command to completion (or its time limit) in a new process group.
+pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
+    let start = Instant::now();
+    let mut command = Command::new(&cmd.program);
+    command.args(&cmd.args).current_dir(&cmd.cwd);
+    for name in DENIED_ENV.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        command.env_remove(name);
+    }
+    for (k, v) in &cmd.env {
+        command.env(k, v);
+    }
+    command
+        .stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut wrap = CommandWrap::from(command);
+    wrap.wrap(ProcessGroup::leader());
+    let mut child = wrap.spawn()?;
+    let pgid = child.id();
+    RUNNING.lock().unwrap_or_else(|p| p.into_inner()).insert(pgid);
+    let stdin = child.stdin().take();
+    let stdout = child.stdout().take();
+    let stderr = child.stderr().take();
+    let mut guard = Guard { child, pgid, done: false };
+
+    let combined = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let reader = |mut src: Box<dyn Read + Send>, combined: Arc<Mutex<Vec<u8>>>| {
+        std::thread::spawn(move || {
+            let mut own = Vec::new();
+            let mut buf = [0u8; 8192];
+            loop {
+                match src.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        own.extend_from_slice(&buf[..n]);
+                        combined.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+            own
+        })
+    };
+    let out_t = stdout.map(|s| reader(Box::new(s), combined.clone()));
+    let err_t = stderr.map(|s| reader(Box::new(s), combined.clone()));
+    let in_t = match (stdin, cmd.stdin.clone()) {
+        (Some(mut pipe), Some(data)) => Some(std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        })),
+        _ => None,
+    };
+
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = guard.child.try_wait()? {
+            break Some(status);
+        }
+        if cmd.timeout.is_some_and(|t| start.elapsed() >= t) {
+            timed_out = true;
+            let _ = guard.child.kill();
+            break guard.child.wait().ok();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    guard.done = true;
+    // Once the leader exits, kill what is left of its group so pipes close and nothing lingers.
+    // SAFETY: killpg on the group we created; ESRCH when it is already empty is fine.
+    unsafe {
+        libc::killpg(pgid as libc::pid_t, libc::SIGKILL);
+    }
+    if let Some(t) = in_t {
+        let _ = t.join();
+    }
+    let stdout = out_t.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
+    let stderr = err_t.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
+    drop(guard);
+    let combined = combined.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Ok(Finished {
+        code: status.and_then(|s| s.code()),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        combined: String::from_utf8_lossy(&combined).into_owned(),
+        timed_out,
+        duration: start.elapsed(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_output_exit_code_and_stdin() {
+        let dir = std::env::temp_dir();
+        let f = run(&Cmd::shell("read x; echo out:$x; echo err >&2; exit 3", &dir).stdin("hi\n")).unwrap();
+        assert_eq!(f.code, Some(3));
+        assert_eq!(f.stdout, "out:hi\n");
+        assert_eq!(f.stderr, "err\n");
+        assert!(f.combined.contains("out:hi") && f.combined.contains("err"));
+        assert!(!f.success());
+        assert_eq!(f.describe(), "exit 3");
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("grandchild.pid");
+        let line = format!("sh -c 'echo $$ > {}; sleep 30' & sleep 30", marker.display());
+        let f = run(&Cmd::shell(&line, dir.path()).timeout(Some(Duration::from_millis(300)))).unwrap();
+        assert!(f.timed_out);
+        assert!(f.duration < Duration::from_secs(10));
+        let pid: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
+        // The grandchild got the group's SIGKILL: give the kernel a moment to reap it.
+        let mut alive = true;
+        for _ in 0..50 {
+            // SAFETY: signal 0 only checks whether the pid exists.
+            alive = unsafe { libc::kill(pid, 0) } == 0 && !is_zombie(pid);
+            if !alive {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive, "grandchild {pid} survived the timeout");
+        assert!(running_groups().is_empty() || !running_groups().contains(&(pid as u32)));
+    }
+
+    fn is_zombie(pid: i32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+            .unwrap_or(true)
+    }
+
+    #[test]
+    fn tail_keeps_last_lines() {
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(tail("a", 5), "a");
+    }
+}
