@@ -2,5 +2,6 @@
 //! `git` CLI so the user's credential helpers and ssh config apply.
 
 pub mod repo;
+pub mod sign;
 
 pub use repo::Workspace;
