@@ -2,7 +2,15 @@
 //! templates, a working directory and the task or issue — and several backends: `spec` (built in,
 //! applies the spec's own RED/GREEN code), `claude`, `codex`, `aider` and any `command`.
 
+pub mod aider;
+pub mod claude;
+pub mod codex;
+pub mod command;
+pub mod launch;
+pub mod prompts;
 pub mod spec;
+#[cfg(test)]
+mod testkit;
 
 use std::path::Path;
 use std::time::Duration;
@@ -123,10 +131,11 @@ impl Status {
             let l = line.trim().trim_start_matches(['*', '#', '-', ' ']).trim_end_matches('*');
             let rest = l.strip_prefix("STATUS:").or_else(|| l.strip_prefix("Status:"))?;
             let rest = rest.trim().trim_start_matches('*').trim();
-            let (word, reason) = match rest.find(|c: char| c.is_whitespace() || c == '—' || c == ':' || c == '(') {
-                Some(i) => (&rest[..i], rest[i..].trim_start_matches([' ', '—', '-', ':']).trim()),
-                None => (rest, ""),
-            };
+            let (word, reason) =
+                match rest.find(|c: char| c.is_whitespace() || matches!(c, '—' | ':' | '(' | '*' | '.' | ',')) {
+                    Some(i) => (&rest[..i], rest[i..].trim_start_matches([' ', '—', '-', ':', '*', '.', ',']).trim()),
+                    None => (rest, ""),
+                };
             Status::parse(word).map(|s| (s, reason.to_string()))
         })
     }
@@ -180,28 +189,14 @@ pub trait Agent {
     }
 }
 
-/// The backend chosen by `--agent` or `agent.kind`.
+/// The backend chosen by `--agent` or `agent.kind`, configured from `agent.<kind>`.
 pub fn build(kind: AgentKind, config: &AgentConfig) -> Box<dyn Agent> {
-    let _ = config;
     match kind {
         AgentKind::Spec => Box::new(spec::SpecAgent),
-        other => Box::new(Unavailable(other)),
-    }
-}
-
-/// Placeholder for backends this build does not have yet: every call fails with a clear message.
-struct Unavailable(AgentKind);
-
-impl Agent for Unavailable {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-
-    fn run(&mut self, _req: &Request) -> Result<Outcome, AgentError> {
-        Err(AgentError::Spawn {
-            program: self.0.name().into(),
-            message: "this agent backend is not available in this build".into(),
-        })
+        AgentKind::Claude => Box::new(claude::ClaudeAgent::new(config.claude.clone())),
+        AgentKind::Codex => Box::new(codex::CodexAgent::new(config.codex.clone())),
+        AgentKind::Aider => Box::new(aider::AiderAgent::new(config.aider.clone())),
+        AgentKind::Command => Box::new(command::CommandAgent::new(config.command.clone())),
     }
 }
 
@@ -219,5 +214,17 @@ mod tests {
         assert_eq!(Status::from_reply("Status: blocked: no RED block"), Some((Status::Blocked, "no RED block".into())));
         assert_eq!(Status::from_reply("STATUS: DONE_WITH_CONCERNS (flaky test)").unwrap().0, Status::DoneWithConcerns);
         assert_eq!(Status::from_reply("no status here"), None);
+        assert_eq!(Status::from_reply("**STATUS:** BLOCKED. no spec"), Some((Status::Blocked, "no spec".into())));
+        assert_eq!(Status::from_reply("STATUS: <DONE | BLOCKED>"), None);
+    }
+
+    #[test]
+    fn build_returns_the_backend_of_each_kind() {
+        let config = AgentConfig::default();
+        for kind in [AgentKind::Spec, AgentKind::Claude, AgentKind::Codex, AgentKind::Aider, AgentKind::Command] {
+            assert_eq!(build(kind, &config).name(), kind.name());
+        }
+        assert!(build(AgentKind::Spec, &config).builtin_review_only());
+        assert!(!build(AgentKind::Claude, &config).builtin_review_only());
     }
 }
