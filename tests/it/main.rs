@@ -1,5 +1,6 @@
 //! Integration tests: the real binary, real git repositories in temp dirs, real subprocesses.
 
+mod agents;
 mod cli;
 mod common;
 mod dry_run;
