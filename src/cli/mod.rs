@@ -114,6 +114,9 @@ pub enum Command {
     Prs {
         #[arg(value_name = "MILESTONE", value_parser = parse_milestone)]
         milestone: Option<MilestoneId>,
+        /// Close pull request N without merging it (local forge).
+        #[arg(long, value_name = "N", conflicts_with = "milestone")]
+        close: Option<u64>,
     },
     /// Kill switch: stop every run of this repository at once.
     Panic,
@@ -191,7 +194,7 @@ fn dispatch(ui: &Ui, cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Some(Command::Check { milestone }) => check::run(ui, &dir, &milestone),
         Some(Command::Status { milestone }) => status::run(ui, &dir, milestone.as_ref()),
-        Some(Command::Prs { milestone }) => prs::run(ui, &dir, milestone.as_ref()),
+        Some(Command::Prs { milestone, close }) => prs::run(ui, &dir, milestone.as_ref(), close),
         Some(Command::Panic) => panic::run(ui, &dir),
         Some(Command::Cleanup { milestone, force }) => cleanup::run(ui, &dir, &milestone, force),
         Some(Command::Completions { shell }) => {

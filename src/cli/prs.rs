@@ -1,11 +1,76 @@
-//! `run-milestone prs [<M>]`: the forge's pull requests, one line each.
+//! `run-milestone prs [<M>]`: the local forge's pull requests, one line each (number, title,
+//! head → base, state, labels, checks of the current head), and `prs --close <N>`, a person's
+//! way to close a PR on the local forge.
 
 use std::path::Path;
 
+use crate::config::{Config, ForgeKind};
+use crate::engine::setup::Setup;
 use crate::error::Error;
+use crate::forge::local::{LocalForge, LocalSettings};
+use crate::forge::{CheckState, Forge, ForgeError, PullRequest};
+use crate::git::Workspace;
 use crate::milestone::MilestoneId;
 use crate::ui::Ui;
 
-pub fn run(_ui: &Ui, _dir: &Path, _id: Option<&MilestoneId>) -> Result<i32, Error> {
-    Err(super::not_yet("`run-milestone prs`", "Engine"))
+pub fn run(ui: &Ui, dir: &Path, id: Option<&MilestoneId>, close: Option<u64>) -> Result<i32, Error> {
+    let (ws, config, base) = match id {
+        Some(id) => {
+            let setup = Setup::load(dir, id)?;
+            let base = setup.milestone.plan.base_branch.clone();
+            (setup.ws, setup.config, Some(base))
+        }
+        None => {
+            let (ws, _repo) = Workspace::discover(dir)?;
+            let config = Config::load(&ws.root)?;
+            (ws, config, None)
+        }
+    };
+    if config.forge.kind != ForgeKind::Local {
+        return Err(super::not_yet("`run-milestone prs` for the GitHub forge", "GitHub forge"));
+    }
+    let mut forge =
+        LocalForge::open(&ws.root, &ws.common_dir, LocalSettings::from_config(&config)).map_err(internal)?;
+    if let Some(number) = close {
+        let pr = forge.close(number).map_err(|e| Error::input(e.to_string()))?;
+        ui.line(format!("Closed PR #{number}: {}", pr.title));
+        return Ok(0);
+    }
+    let prs = forge.list(base.as_deref()).map_err(internal)?;
+    if prs.is_empty() {
+        ui.line(match &base {
+            Some(b) => format!("No pull requests into {b} on the local forge."),
+            None => "No pull requests on the local forge.".to_string(),
+        });
+    }
+    for pr in &prs {
+        ui.line(line(&forge, pr));
+    }
+    Ok(0)
+}
+
+fn internal(e: ForgeError) -> Error {
+    Error::internal(e.to_string())
+}
+
+/// `#3 Add truncate · feat/m1-03-truncate → milestone/m1-text-tools · open (draft) · labels: needs-human · checks: passed`
+pub fn line(forge: &LocalForge, pr: &PullRequest) -> String {
+    let state = if pr.draft { format!("{} (draft)", pr.state.name()) } else { pr.state.name().to_string() };
+    let labels =
+        if pr.labels.is_empty() { "no labels".to_string() } else { format!("labels: {}", pr.labels.join(", ")) };
+    let checks = match forge.recorded_checks(pr.number) {
+        Ok(Some(c)) => format!("checks: {}", check_word(c.state)),
+        Ok(None) => "no checks".to_string(),
+        Err(_) => "checks: unknown (head branch missing)".to_string(),
+    };
+    format!("#{} {} · {} → {} · {state} · {labels} · {checks}", pr.number, pr.title, pr.head, pr.base)
+}
+
+fn check_word(state: CheckState) -> &'static str {
+    match state {
+        CheckState::Success => "passed",
+        CheckState::Failure => "failed",
+        CheckState::Pending => "pending",
+        CheckState::Missing => "missing",
+    }
 }

@@ -4,6 +4,7 @@
 //! wrapped in [`guard::Guarded`], which refuses any push, PR or merge into a protected branch.
 
 pub mod guard;
+pub mod local;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,7 @@
 //! git2 wrappers (repository facts, branches, worktrees, commits, diffs). Pushes go through the
 //! `git` CLI so the user's credential helpers and ssh config apply.
 
+pub mod merge;
 pub mod repo;
 pub mod sign;
 

@@ -159,3 +159,70 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     walk(dir, dir, &mut out);
     out
 }
+
+/// The variables [`hermetic`] sets, for subprocesses the library starts itself (the local
+/// forge's CI and `git push`).
+pub fn hermetic_vars(home: &Path) -> Vec<(String, String)> {
+    [
+        ("HOME", home.display().to_string()),
+        ("XDG_CONFIG_HOME", home.join(".config").display().to_string()),
+        ("GIT_CONFIG_NOSYSTEM", "1".into()),
+        ("GIT_CONFIG_GLOBAL", "/dev/null".into()),
+        ("GIT_AUTHOR_NAME", "Test Author".into()),
+        ("GIT_AUTHOR_EMAIL", "author@example.com".into()),
+        ("GIT_COMMITTER_NAME", "Test Committer".into()),
+        ("GIT_COMMITTER_EMAIL", "committer@example.com".into()),
+        ("GIT_AUTHOR_DATE", "2026-11-21T12:00:00Z".into()),
+        ("GIT_COMMITTER_DATE", "2026-11-21T12:00:00Z".into()),
+        ("NO_COLOR", "1".into()),
+        ("PYTHONDONTWRITEBYTECODE", "1".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+impl Repo {
+    /// The bare `origin` next to the repository.
+    pub fn origin(&self) -> PathBuf {
+        self.tmp.path().join("origin.git")
+    }
+
+    /// The common git directory (`<root>/.git`).
+    pub fn common_dir(&self) -> PathBuf {
+        self.root.join(".git")
+    }
+
+    /// The full SHA `rev` resolves to.
+    pub fn sha(&self, rev: &str) -> String {
+        self.git(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")])
+    }
+
+    /// Commits `files` (path, contents) on `branch` (created from `from` when given) and checks
+    /// the previously checked-out branch out again. Returns the new commit.
+    pub fn commit_on(&self, branch: &str, from: Option<&str>, files: &[(&str, &str)], message: &str) -> String {
+        let previous = self.git(&["symbolic-ref", "--short", "HEAD"]);
+        match from {
+            Some(start) => self.git(&["checkout", "-q", "-b", branch, start]),
+            None => self.git(&["checkout", "-q", branch]),
+        };
+        for (rel, text) in files {
+            self.write(rel, text);
+        }
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+        let sha = self.sha("HEAD");
+        self.git(&["checkout", "-q", &previous]);
+        sha
+    }
+
+    /// `refname sha` of every ref in the repository, one per line.
+    pub fn refs(&self) -> String {
+        self.git(&["for-each-ref", "--format=%(refname) %(objectname)"])
+    }
+
+    /// `sha refname` lines of the bare origin's refs.
+    pub fn remote_refs(&self) -> String {
+        self.git(&["ls-remote", self.origin().to_str().unwrap()])
+    }
+}

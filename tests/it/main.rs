@@ -5,4 +5,5 @@ mod cli;
 mod common;
 mod dry_run;
 mod fixtures;
+mod forge_local;
 mod plan_edit;

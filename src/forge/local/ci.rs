@@ -1,0 +1,100 @@
+//! The local forge's CI: the configured `test_command`, run on exactly the PR's head commit. The
+//! commit's tree is exported with git2 into a fresh private temporary directory (never the
+//! working tree, which may hold uncommitted or other work), the command runs there in its own
+//! process group with a wall-clock limit, and the directory is removed afterwards.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use git2::Oid;
+use git2::Repository;
+use git2::build::CheckoutBuilder;
+
+use super::records::{CheckRecord, now_rfc3339};
+use crate::forge::{CheckState, ForgeError};
+use crate::process::{Cmd, run};
+
+/// How many lines of output a check keeps in `details`.
+pub const DETAILS_LINES: usize = 80;
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A directory removed (with its contents) on drop.
+struct TempTree {
+    path: PathBuf,
+}
+
+impl TempTree {
+    /// A new, private (0700) directory in the system temp dir.
+    fn create(sha: Oid) -> Result<TempTree, ForgeError> {
+        use std::os::unix::fs::DirBuilderExt;
+        let base = std::env::temp_dir();
+        let short = crate::git::repo::short(sha);
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = base.join(format!("run-milestone-ci-{short}-{}-{n}", std::process::id()));
+            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+                Ok(()) => return Ok(TempTree { path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(ForgeError::Other(format!(
+                        "local CI: cannot create a temporary directory in {}: {e}",
+                        base.display()
+                    )));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TempTree {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.path) {
+            tracing::warn!(path = %self.path.display(), error = %e, "local CI: could not remove the temporary checkout");
+        }
+    }
+}
+
+/// Writes the tree of commit `sha` into the empty directory `dir` (files, modes, symlinks), without
+/// touching the repository's index, HEAD or working tree.
+pub fn export_commit(repo: &Repository, sha: Oid, dir: &Path) -> Result<(), git2::Error> {
+    let tree = repo.find_commit(sha)?.tree()?;
+    let mut checkout = CheckoutBuilder::new();
+    checkout.target_dir(dir).force().recreate_missing(true).update_index(false);
+    repo.checkout_tree(tree.as_object(), Some(&mut checkout))
+}
+
+/// Runs `command` on commit `sha` of PR `number` and returns the result to record.
+pub fn run_ci(
+    repo: &Repository,
+    number: u64,
+    sha: Oid,
+    command: &str,
+    timeout: Duration,
+    env: &[(OsString, OsString)],
+) -> Result<CheckRecord, ForgeError> {
+    let tmp = TempTree::create(sha)?;
+    export_commit(repo, sha, &tmp.path).map_err(|e| {
+        ForgeError::Other(format!("local CI: cannot export commit {} of PR #{number}: {}", sha, e.message()))
+    })?;
+    let mut cmd = Cmd::shell(command, &tmp.path)
+        .timeout(Some(timeout))
+        .env("RUN_MILESTONE_PR", number.to_string())
+        .env("RUN_MILESTONE_SHA", sha.to_string());
+    for (k, v) in env {
+        cmd = cmd.env(k.clone(), v.clone());
+    }
+    tracing::debug!(pr = number, sha = %sha, command, dir = %tmp.path.display(), "local CI: running");
+    let finished = run(&cmd).map_err(|e| ForgeError::Other(format!("local CI: cannot run `{command}`: {e}")))?;
+    let passed = finished.success();
+    let word = if passed { "passed" } else { "failed" };
+    Ok(CheckRecord {
+        state: if passed { CheckState::Success } else { CheckState::Failure },
+        summary: format!("local CI: {word} ({})", finished.describe()),
+        details: finished.tail(DETAILS_LINES),
+        ran_at: now_rfc3339(),
+        duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
+    })
+}
