@@ -28,6 +28,12 @@ git remote set-head origin main
 
 echo "Demo repository: $work/demo"
 echo
-"$bin" check m1
+# The whole milestone, unattended: every task RED → GREEN → COMMIT in ../demo-m1, one PR per issue
+# on the local forge, merged into milestone/m1-text-tools when its local CI passes.
+"$bin" m1 --autonomous "$@"
 echo
-"$bin" m1 --dry-run "$@"
+echo "== Pull requests (local forge)"
+"$bin" prs m1
+echo
+echo "== milestone/m1-text-tools"
+git log --oneline main..milestone/m1-text-tools

@@ -98,6 +98,31 @@ impl Ui {
     }
 }
 
+/// A spinner on stderr while an agent or a test runs; hidden when stderr is not a terminal or
+/// `NO_COLOR` is set. Cleared when dropped.
+pub struct Spinner(Option<indicatif::ProgressBar>);
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if let Some(pb) = self.0.take() {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+impl Ui {
+    pub fn spinner(&self, message: impl Into<String>) -> Spinner {
+        let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        if !self.color || plain || !io::stderr().is_terminal() {
+            return Spinner(None);
+        }
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_message(message.into());
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        Spinner(Some(pb))
+    }
+}
+
 struct SharedBuf(Arc<Mutex<Vec<u8>>>);
 
 impl Write for SharedBuf {

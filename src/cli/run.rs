@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::engine::dry_run::{self, BasePlan, Preview, WorktreePlan};
+use crate::engine::session::RunOptions;
 use crate::engine::setup::Setup;
 use crate::error::{Error, ErrorKind};
 use crate::git::repo::{branch_tip, head_commit, short};
@@ -14,22 +15,33 @@ use super::RunFlags;
 
 pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i32, Error> {
     for (on, flag) in [
-        (flags.autonomous && !flags.dry_run, "--autonomous"),
-        (flags.subagent, "--subagent"),
         (flags.skip_code_review, "--skip-code-review"),
         (flags.metrics, "--metrics"),
         (flags.metrics_file.is_some(), "--metrics-file"),
-        (flags.agent.is_some(), "--agent"),
     ] {
         if on {
             ui.warn(format!("{flag} is not yet available in this version; it has no effect yet"));
         }
     }
-    let setup = Setup::load(dir, id)?;
+    if flags.subagent {
+        ui.warn("--subagent: every agent call already runs as a fresh agent process, with separate reviewer agents; the flag changes nothing");
+    }
     if flags.dry_run {
+        let setup = Setup::load(dir, id)?;
         return dry_run(ui, &setup, flags);
     }
-    Err(super::not_yet("running a milestone (only --dry-run and `check` work so far)", "Engine"))
+    if !flags.autonomous {
+        ui.warn("the interactive prompt is not yet available in this version: stops take the autonomous policy (restart/fix ≤ 2, then skip)");
+    }
+    let opts = RunOptions {
+        autonomous: flags.autonomous,
+        subagent: flags.subagent,
+        skip_code_review: flags.skip_code_review,
+        skip_plan_review: flags.skip_plan_review,
+        no_worktree: flags.no_worktree,
+        agent: flags.agent,
+    };
+    crate::engine::run::run(ui, dir, id, opts)
 }
 
 fn dry_run(ui: &Ui, setup: &Setup, flags: &RunFlags) -> Result<i32, Error> {

@@ -1,7 +1,20 @@
-//! The engine: issue selection, naming, the dry-run preview (and, with the Engine issue, the
-//! state machine, TDD loop, review loop and stop conditions).
+//! The engine: bootstrap, issue selection, the orchestrator-verified TDD loop, PRs and merges,
+//! stops and decisions, resume, summaries — and the dry-run preview.
 
+pub mod bootstrap;
+pub mod decide;
 pub mod dry_run;
+pub mod forge_setup;
+pub mod issue;
 pub mod naming;
+pub mod pr_body;
+pub mod reconcile;
+pub mod run;
 pub mod select;
+pub mod session;
 pub mod setup;
+pub mod status;
+pub mod summary;
+pub mod task;
+pub mod tdd;
+pub mod tests_report;

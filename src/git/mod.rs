@@ -1,7 +1,8 @@
-//! git2 wrappers (repository facts, branches, worktrees, commits, diffs). Pushes go through the
-//! `git` CLI so the user's credential helpers and ssh config apply.
+//! git2 wrappers (repository facts, branches, worktrees, commits, diffs, squash merges). Pushes go
+//! through the `git` CLI so the user's credential helpers and ssh config apply.
 
 pub mod merge;
+pub mod ops;
 pub mod repo;
 pub mod sign;
 

@@ -1,3 +1,6 @@
-//! Safety rails: atomic files (and, as the Safety issue lands, redaction, locks, panic, journal).
+//! Safety rails: atomic files, the journal, redaction (and, with the Safety issue, secret
+//! scanning, locks and panic).
 
 pub mod atomic;
+pub mod journal;
+pub mod redact;

@@ -4,6 +4,7 @@ mod agents;
 mod cli;
 mod common;
 mod dry_run;
+mod engine;
 mod fixtures;
 mod forge_local;
 mod plan_edit;

@@ -1,0 +1,250 @@
+//! The seed's bootstrap (steps 1–9): find and load the milestone, the quality gate, the milestone
+//! branch, the worktree (locked), a clean baseline — each step printing its `✓ …` line.
+
+use std::path::Path;
+
+use git2::Repository;
+use serde_json::json;
+
+use super::decide::{Autonomous, Command, Decider, Stop, StopKind};
+use super::session::{Halt, RunOptions, Session, Stats};
+use super::setup::Setup;
+use super::tests_report::TestRun;
+use crate::agent;
+use crate::error::Error;
+use crate::forge::guard::Guarded;
+use crate::git::ops::{self, Exclude};
+use crate::git::repo::short;
+use crate::milestone::MilestoneId;
+use crate::plan::gate::{self, GateLimits};
+use crate::safety::journal::Journal;
+use crate::ui::Ui;
+
+/// `<state dir>/<m>/`.
+pub fn milestone_state_dir(setup: &Setup) -> std::path::PathBuf {
+    setup.ws.state_dir().join(setup.id.to_string())
+}
+
+/// The gate's last passing fingerprint.
+fn read_gate_state(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("gate.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["fingerprint"].as_str().map(str::to_string)
+}
+
+fn write_gate_state(dir: &Path, fingerprint: &str, approved: bool) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::internal(format!("cannot create {}: {e}", dir.display())))?;
+    let body = json!({"fingerprint": fingerprint, "approved": approved, "at": crate::safety::journal::timestamp()});
+    crate::safety::atomic::write_atomic(&dir.join("gate.json"), body.to_string().as_bytes())
+        .map_err(|e| Error::internal(format!("cannot write gate state: {e}")))
+}
+
+/// Runs bootstrap and returns the session the main loop works with.
+pub fn bootstrap<'a>(
+    ui: &'a Ui,
+    dir: &Path,
+    id: &MilestoneId,
+    opts: RunOptions,
+    decider: Box<dyn Decider>,
+) -> Result<Session<'a>, Halt> {
+    let setup = Setup::load(dir, id)?;
+    let Some(test_command) = setup.config.test_command.clone() else {
+        return Err(Halt::Error(
+            Error::input(".run-milestone.yml: `test_command` is not set: it is required to run a milestone (the baseline, the full suite after each issue and the local CI run it)")
+                .with_hint("add e.g. `test_command: pytest -q`; `--dry-run` and `check` work without it"),
+        ));
+    };
+    if opts.no_worktree {
+        check_current_checkout(&setup)?;
+    }
+    let state_dir = milestone_state_dir(&setup);
+    let journal_path = state_dir.join("journal.jsonl");
+    let resumed = !Journal::read(&journal_path).is_empty();
+    let title = if opts.autonomous {
+        format!("Autonomous Mode: {id}")
+    } else if resumed {
+        format!("Resuming Milestone: {id}")
+    } else {
+        format!("Starting Milestone: {id}")
+    };
+    ui.banner(title);
+    ui.blank();
+    ui.line("📋 Bootstrap");
+    ui.ok(format!("Milestone folder exists ({})", setup.milestone.display_path(&setup.milestone.dir.path).display()));
+    ui.ok("Implementation plan loaded");
+    ui.ok(if resumed { "Previous run found (resuming)" } else { "First run detected" });
+    let journal = Journal::open(&journal_path)
+        .map_err(|e| Error::internal(format!("cannot open the journal {}: {e}", journal_path.display())))?;
+
+    let Setup { id, ws, repo, config, milestone, protected } = setup;
+    let kind = opts.agent.unwrap_or(config.agent.kind);
+    let agent = agent::build(kind, &config.agent);
+    let mut decider = decider;
+
+    // Step 0: the quality gate — first run, or whenever the plan or a spec changed since it passed.
+    let fingerprint = gate::fingerprint(&milestone);
+    ui.blank();
+    let mut gate_note = json!(null);
+    if opts.skip_plan_review {
+        ui.line("🔍 Quality Gate");
+        ui.line("⏭️ Skipped (--skip-plan-review)");
+    } else if read_gate_state(&state_dir).as_deref() == Some(fingerprint.as_str()) {
+        ui.ok("Quality gate: passed earlier, plan and specs unchanged");
+    } else {
+        ui.line("🔍 Quality Gate");
+        ui.line("Invoking plan-review...");
+        ui.blank();
+        let report = gate::review(&milestone, GateLimits::default());
+        gate_note = json!({"critical": report.critical, "warnings": report.warnings});
+        if report.passed() {
+            for l in report.render() {
+                ui.line(l);
+            }
+            write_gate_state(&state_dir, &fingerprint, false)?;
+        } else {
+            let mut rendered = report.render();
+            let headline = rendered.remove(0);
+            let lines: Vec<String> = rendered.into_iter().skip_while(String::is_empty).collect();
+            let stop = Stop::new(StopKind::QualityGate, headline, lines, &[Command::Approve, Command::Abort]);
+            let decision = decider.decide(ui, &stop);
+            if decision.command != Command::Approve {
+                return Err(Halt::Abort("Fix issues in IMPLEMENTATION_PLAN.md".into()));
+            }
+            ui.ok("Approved (recorded)");
+            write_gate_state(&state_dir, &fingerprint, true)?;
+        }
+    }
+
+    // Steps 4–5: the milestone branch (created from HEAD when missing; main is only read).
+    let base = milestone.plan.base_branch.clone();
+    ui.blank();
+    let base_note = match ops::tip(&repo, &base) {
+        Some(_) => format!("Base branch: {base}"),
+        None => {
+            let head =
+                ops::head(&repo).map_err(|_| Error::input("the repository has no commits: commit something first"))?;
+            ops::ensure_branch(&repo, &base, head)?;
+            let from = ws.head_branch.clone().unwrap_or_else(|| "HEAD".into());
+            format!("Base branch: {base} (created from {from} at {})", short(head))
+        }
+    };
+    ui.ok(base_note);
+
+    // Step 7: the worktree (or the current checkout).
+    let folder = milestone.display_path(&milestone.dir.path).to_string_lossy().replace('\\', "/");
+    let exclude = Exclude::new([folder.as_str()]);
+    let (work, workdir) = if opts.no_worktree {
+        let work =
+            Repository::open(&ws.root).map_err(|e| Error::internal(format!("open {}: {e}", ws.root.display())))?;
+        ops::checkout(&work, &base)?;
+        ui.ok("Working in the current checkout (--no-worktree)");
+        (work, ws.root.clone())
+    } else {
+        let path = ws.worktree_path(&id.to_string());
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let created = ops::ensure_worktree(&repo, &name, &path, &base)?;
+        let work =
+            Repository::open(&path).map_err(|e| Error::internal(format!("open worktree {}: {e}", path.display())))?;
+        let shown = format!("../{name}");
+        ui.ok(if created {
+            format!("Worktree created: {shown} (locked)")
+        } else {
+            format!("Worktree reused: {shown} (locked)")
+        });
+        if ops::is_dirty(&work, &Exclude::default())? {
+            ops::reset_hard(&work, ops::head(&work)?, &Exclude::default())?;
+            ui.ok("Discarded uncommitted changes in the worktree (a half-done task restarts from its last commit)");
+        }
+        ops::checkout(&work, &base)?;
+        (work, path)
+    };
+
+    let forge = super::forge_setup::open(&ws, &config, &workdir)?;
+    let forge = Box::new(Guarded::new(forge, protected.clone()));
+    let mut session = Session {
+        ui,
+        id,
+        ws,
+        repo,
+        work,
+        workdir,
+        config,
+        milestone,
+        protected,
+        exclude,
+        journal,
+        forge,
+        agent,
+        decider,
+        opts,
+        stats: Stats::default(),
+        started: std::time::Instant::now(),
+        resumed,
+    };
+    session.log(
+        "run_started",
+        json!({"milestone": session.id.to_string(), "mode": if session.opts.autonomous { "autonomous" } else { "interactive" },
+               "agent": session.agent.name(), "forge": session.forge.name(), "pid": std::process::id(),
+               "gate": gate_note, "workdir": session.workdir.display().to_string()}),
+    )?;
+    // The milestone branch is published first (no-op on the local forge without push).
+    session.forge.push(&base).map_err(|e| session.forge_fail(e))?;
+
+    // Step 8: a clean baseline.
+    let f = super::task::run_shell(&session, &test_command, "Baseline tests")?;
+    let run = TestRun::new(&test_command, f);
+    session.log("baseline", json!({"passed": run.passed(), "exit": run.finished.code}))?;
+    if !run.passed() {
+        ui.blank();
+        ui.line(format!("🛑 Baseline tests failing on {base}: {}", run.line().trim_start_matches("✗ ")));
+        ui.blank();
+        for l in run.finished.tail(20).lines() {
+            ui.line(format!("  {}", crate::safety::redact::redact(l)));
+        }
+        return Err(Halt::Error(
+            Error::stopped(format!("baseline tests fail on {base}: fix them before running the milestone"))
+                .with_hint(format!("run `{test_command}` in {}", session.workdir.display())),
+        ));
+    }
+    let passed = run.counts.passed.map(|n| format!(" ({n} passed)")).unwrap_or_default();
+    ui.ok(format!("Baseline tests passing{passed}"));
+    Ok(session)
+}
+
+/// `--no-worktree`: the current checkout must be on the milestone branch (or one of its issue
+/// branches, when resuming) and clean apart from the milestone folder. Checked before anything
+/// is written.
+fn check_current_checkout(setup: &Setup) -> Result<(), Halt> {
+    let base = &setup.milestone.plan.base_branch;
+    let folder = setup.milestone.display_path(&setup.milestone.dir.path).to_string_lossy().replace('\\', "/");
+    let exclude = Exclude::new([folder.as_str()]);
+    let branch = ops::current_branch(&setup.repo).unwrap_or_default();
+    let ours = branch == *base || branch.starts_with(&format!("feat/{}-", setup.id));
+    if !ours {
+        return Err(Halt::Error(
+            Error::input(format!(
+                "--no-worktree: the current checkout is on `{}`, expected the milestone branch `{base}`",
+                if branch.is_empty() { "a detached HEAD" } else { &branch }
+            ))
+            .with_hint(format!("git switch {base}   (or `git switch -c {base}` to create it)")),
+        ));
+    }
+    if ops::is_dirty(&setup.repo, &exclude)? {
+        let changed: Vec<String> =
+            ops::changes(&setup.repo, ops::head(&setup.repo)?, &exclude)?.into_iter().map(|c| c.path).take(5).collect();
+        return Err(Halt::Error(
+            Error::input(format!(
+                "--no-worktree: the current checkout has changes besides the milestone folder: {}",
+                changed.join(", ")
+            ))
+            .with_hint("commit or stash them first"),
+        ));
+    }
+    Ok(())
+}
+
+/// The decider for the options: autonomous, or the interactive prompt.
+pub fn decider_for(opts: &RunOptions) -> Box<dyn Decider> {
+    let _ = opts;
+    Box::new(Autonomous)
+}

@@ -1,0 +1,331 @@
+//! One issue: its branch from the milestone tip, every task through the TDD loop (committed tasks
+//! are never redone), the full suite with fix attempts, the lint auto-fix, then push, PR, checks
+//! and the sha-guarded squash merge into the milestone branch.
+
+use std::collections::BTreeSet;
+
+use git2::Oid;
+use serde_json::json;
+
+use super::decide::{Command, Stop, StopKind};
+use super::naming;
+use super::session::{Halt, IssueEnd, Session};
+use super::task::{self, TaskEnd, TaskRecord};
+use super::tests_report::TestRun;
+use crate::agent::Step;
+use crate::forge::{CheckState, ForgeError, MergeOutcome, NewPr, PrState, PullRequest};
+use crate::git::ops;
+use crate::git::repo::short;
+use crate::plan::{Issue, Spec, Status};
+use crate::safety::journal::Journal;
+use crate::ui::RULE;
+
+/// The label the seed puts on a PR whose TDD cycle was broken.
+pub const TDD_VIOLATION_LABEL: &str = "tdd-violation";
+
+/// Tasks of `issue` already committed on `branch` (by their trailer).
+pub fn committed_tasks(s: &Session, issue: &Issue, branch: &str) -> Result<BTreeSet<u32>, Halt> {
+    let (Some(base), Some(tip)) = (ops::tip(&s.work, &s.base_branch()), ops::tip(&s.work, branch)) else {
+        return Ok(BTreeSet::new());
+    };
+    let prefix = format!("Run-Milestone-Task: {}/{}/", s.id, issue.no.padded());
+    let mut done = BTreeSet::new();
+    for (_, msg) in ops::messages_since(&s.work, base, tip)? {
+        for line in msg.lines() {
+            if let Some(n) = line.trim().strip_prefix(&prefix).and_then(|n| n.trim().parse().ok()) {
+                done.insert(n);
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Whether the journal shows that closed PR `pr` was already handed to a human.
+fn closed_pr_handled(s: &Session, pr: u64) -> bool {
+    Journal::read(s.journal.path()).iter().any(|e| e["event"] == "closed_pr" && e["pr"] == pr)
+}
+
+/// Marks a PR closed without merge as needing a human (once).
+pub fn block_for_closed_pr(s: &mut Session, issue: &Issue, pr: u64) -> Result<IssueEnd, Halt> {
+    let reason = format!("PR #{pr} closed without merge: needs a human (set the status back to Todo to open a new PR)");
+    s.log("closed_pr", json!({"issue": issue.no.padded(), "pr": pr}))?;
+    Ok(IssueEnd::Blocked { reason })
+}
+
+pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
+    let issue = s.milestone.plan.issues[idx].clone();
+    let spec = s.milestone.spec(issue.no).cloned();
+    s.ui.blank();
+    s.ui.line(RULE);
+    s.ui.line(format!("Issue {}", issue.display_title()));
+    s.ui.line(RULE);
+    s.ui.blank();
+    s.stats.attempted.push(issue.no);
+    let Some(spec) = spec else {
+        return Ok(IssueEnd::Blocked { reason: "no spec file".into() });
+    };
+    if spec.tasks.is_empty() {
+        return Ok(IssueEnd::Blocked { reason: "the spec has no tasks".into() });
+    }
+    if let Some(t) = spec.tasks.iter().find(|t| t.verify.is_none()) {
+        return Ok(IssueEnd::Blocked { reason: format!("Task {} has no Verify command", t.number) });
+    }
+    let branch = naming::issue_branch(&s.id, &issue, Some(&spec));
+
+    // An issue whose PR exists is never given a second one.
+    let existing = s.forge.find_pr(&branch).map_err(|e| s.forge_fail(e))?;
+    let mut open_pr = None;
+    match existing {
+        Some(pr) if pr.state == PrState::Merged => {
+            s.ui.ok(format!("PR #{} already merged", pr.number));
+            return Ok(IssueEnd::Merged { pr: pr.number });
+        }
+        Some(pr) if pr.state == PrState::Closed && !closed_pr_handled(s, pr.number) => {
+            return block_for_closed_pr(s, &issue, pr.number);
+        }
+        Some(pr) if pr.state == PrState::Open => open_pr = Some(pr),
+        _ => {}
+    }
+
+    s.set_status(issue.no, Status::InProgress, None)?;
+    s.log("issue_started", json!({"issue": issue.no.padded(), "branch": branch}))?;
+    let base = s.base_branch();
+    let base_tip = ops::tip(&s.work, &base).ok_or_else(|| anyhow::anyhow!("the milestone branch {base} is gone"))?;
+    let created = ops::ensure_branch(&s.work, &branch, base_tip)?;
+    // Leave whatever the previous step left, then continue from the branch's last commit.
+    ops::reset_hard(&s.work, ops::head(&s.work)?, &s.exclude)?;
+    ops::checkout(&s.work, &branch)?;
+    let tip = ops::tip(&s.work, &branch).ok_or_else(|| anyhow::anyhow!("branch {branch} vanished"))?;
+    ops::reset_hard(&s.work, tip, &s.exclude)?;
+    s.ui.ok(format!("Branch: {branch}{}", if created { "" } else { " (resumed)" }));
+
+    let mut tdd_flag = had_violation(s, &issue);
+    let mut records: Vec<TaskRecord> = Vec::new();
+    if open_pr.is_none() {
+        let done = committed_tasks(s, &issue, &branch)?;
+        let total = spec.tasks.len();
+        for (i, t) in spec.tasks.iter().enumerate() {
+            if done.contains(&t.number) {
+                s.ui.ok(format!("Task {}/{total}: {} (already committed)", i + 1, t.title));
+                continue;
+            }
+            s.ui.blank();
+            let arrow = if records.is_empty() { "" } else { "→ " };
+            s.ui.line(format!("{arrow}Task {}/{total}: {}", i + 1, t.title));
+            match task::run_task(s, &issue, &spec, t, &mut tdd_flag)? {
+                TaskEnd::Committed(r) => records.push(r),
+                TaskEnd::Stopped(end) => return Ok(end),
+            }
+        }
+        s.ui.blank();
+        let suite = match full_suite(s, &issue, &spec)? {
+            Ok(run) => run,
+            Err(end) => return Ok(end),
+        };
+        lint_fix(s, &issue, &spec)?;
+        let head = ops::head(&s.work)?;
+        let (files, lines) = ops::diff_stats(&s.work, base_tip, head, &s.exclude)?;
+        s.ui.ok(format!("Implemented ({files} files, {lines} lines)"));
+        s.ui.line(suite.line());
+    }
+
+    // Push, then the PR.
+    if let Err(end) = push(s, &issue, &branch)? {
+        return Ok(end);
+    }
+    let pr = match open_pr {
+        Some(pr) => {
+            s.ui.ok(format!("PR #{} reused", pr.number));
+            pr
+        }
+        None => {
+            let body = super::pr_body::render(s, &issue, &spec, &records);
+            let new = NewPr {
+                title: naming::pr_title(&s.id, &issue, Some(&spec)),
+                body,
+                head: branch.clone(),
+                base,
+                draft: false,
+            };
+            let pr = s.forge.create_pr(&new).map_err(|e| s.forge_fail(e))?;
+            s.stats.prs_created.push(pr.number);
+            s.log(
+                "pr_created",
+                json!({"issue": issue.no.padded(), "pr": pr.number, "head": pr.head, "base": pr.base}),
+            )?;
+            s.ui.ok(format!("PR #{} created", pr.number));
+            pr
+        }
+    };
+    let mut labels = Vec::new();
+    if tdd_flag {
+        labels.push(TDD_VIOLATION_LABEL.to_string());
+    }
+    if !labels.is_empty() {
+        s.forge.add_labels(pr.number, &labels).map_err(|e| s.forge_fail(e))?;
+        for l in &labels {
+            *s.stats.labels.entry(l.clone()).or_default() += 1;
+            s.ui.ok(format!("Label: {l}"));
+        }
+    }
+    merge_when_green(s, &issue, &pr)
+}
+
+/// Whether a TDD violation was journaled for this issue (a resumed run keeps the label).
+fn had_violation(s: &Session, issue: &Issue) -> bool {
+    Journal::read(s.journal.path())
+        .iter()
+        .any(|e| e["event"] == "task_red" && e["issue"] == issue.no.padded() && !e["violation"].is_null())
+}
+
+/// Runs the full suite; failing → the seed's "Tests failing" stop with fix attempts.
+fn full_suite(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<Result<TestRun, IssueEnd>, Halt> {
+    let max = s.config.policy.max_fix_attempts;
+    let mut fixes = 0;
+    loop {
+        let cmd = s.test_command();
+        let f = task::run_shell(s, &cmd, "Full suite")?;
+        let run = TestRun::new(&cmd, f);
+        s.log(
+            "suite",
+            json!({"issue": issue.no.padded(), "passed": run.passed(), "exit": run.finished.code,
+                   "tail": crate::safety::redact::redact(&run.finished.tail(task::EVIDENCE_LINES))}),
+        )?;
+        if run.passed() {
+            return Ok(Ok(run));
+        }
+        s.ui.line(run.line());
+        match task::tests_failing_stop(s, issue, &run, fixes, max)? {
+            Command::Fix => {
+                fixes += 1;
+                s.ui.blank();
+                s.ui.line("🔧 Fixing...");
+                let before = ops::head(&s.work)?;
+                let feedback = task::failure_feedback(&run);
+                if let Err(end) = task::implement(s, issue, spec, None, Step::FixTests, Some(&feedback))? {
+                    ops::reset_hard(&s.work, before, &s.exclude)?;
+                    return Ok(Err(end));
+                }
+                let msg = format!(
+                    "fix({}): make the full suite pass{}",
+                    s.id,
+                    naming::github_number(issue, Some(spec)).map(|n| format!(" (#{n})")).unwrap_or_default()
+                );
+                if let Some(sha) = ops::commit_all(&s.work, before, &msg, &s.exclude)? {
+                    s.ui.ok(format!("Committed fix ({})", short(sha)));
+                }
+            }
+            Command::Skip => return Ok(Err(IssueEnd::Skipped { reason: "Tests failing".into() })),
+            _ => return Err(Halt::Abort(format!("tests failing in Issue {}", issue.no))),
+        }
+    }
+}
+
+/// `lint_fix_command`, committed as `style(<m>): auto-fix (#<issue>)`; dropped if it breaks the suite.
+fn lint_fix(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<(), Halt> {
+    let Some(cmd) = s.config.lint_fix_command.clone() else { return Ok(()) };
+    let before = ops::head(&s.work)?;
+    let f = task::run_shell(s, &cmd, "Lint auto-fix")?;
+    if !f.success() {
+        s.ui.line(format!("⚠️ Lint auto-fix `{cmd}` ended with {} (findings remain)", f.describe()));
+    }
+    let msg = naming::lint_commit_message(&s.id, naming::github_number(issue, Some(spec)));
+    let Some(sha) = ops::commit_all(&s.work, before, &msg, &s.exclude)? else { return Ok(()) };
+    let suite = task::run_shell(s, &s.test_command(), "Full suite (after lint)")?;
+    if suite.success() {
+        s.ui.ok(format!("Auto-fixed (lint) ({})", short(sha)));
+        s.log("lint_fix", json!({"issue": issue.no.padded(), "sha": sha.to_string()}))?;
+    } else {
+        ops::reset_hard(&s.work, before, &s.exclude)?;
+        s.ui.line("⚠️ Lint auto-fix broke the tests: dropped");
+    }
+    Ok(())
+}
+
+/// Pushes the issue branch; a failure is the seed's `🛑 Push failed` stop.
+fn push(s: &mut Session, issue: &Issue, branch: &str) -> Result<Result<(), IssueEnd>, Halt> {
+    let mut retries = 0;
+    loop {
+        match s.forge.push(branch) {
+            Ok(()) => return Ok(Ok(())),
+            Err(ForgeError::Push(message)) => {
+                let allowed: &[Command] = if retries < 2 {
+                    &[Command::Retry, Command::Skip, Command::Abort]
+                } else {
+                    &[Command::Skip, Command::Abort]
+                };
+                let stop =
+                    Stop::new(StopKind::PushFailed, "🛑 Push failed", vec![format!("Error: {message}")], allowed);
+                match s.decide(Some(issue.no), &stop)?.command {
+                    Command::Retry => {
+                        retries += 1;
+                        s.ui.line("🔄 Retrying push...");
+                    }
+                    Command::Skip => return Ok(Err(IssueEnd::Skipped { reason: format!("Push failed: {message}") })),
+                    _ => return Err(Halt::Abort("push failed".into())),
+                }
+            }
+            Err(e) => return Err(s.forge_fail(e)),
+        }
+    }
+}
+
+/// Checks for the PR's head, then a squash merge guarded by that head SHA.
+fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<IssueEnd, Halt> {
+    for _round in 0..3 {
+        let head = ops::tip(&s.work, &pr.head).unwrap_or(Oid::ZERO_SHA1).to_string();
+        let spinner = s.ui.spinner(format!("checks for PR #{}", pr.number));
+        let checks = s.forge.checks(pr.number).map_err(|e| s.forge_fail(e))?;
+        drop(spinner);
+        s.log("checks", json!({"pr": pr.number, "sha": checks.sha, "state": format!("{:?}", checks.state), "summary": checks.summary}))?;
+        match checks.state {
+            CheckState::Success => s.ui.ok(format!("Checks: {}", checks.summary)),
+            CheckState::Failure => {
+                s.ui.line(format!("✗ Checks: {}", checks.summary));
+                return Ok(IssueEnd::NeedsReview { pr: pr.number, reason: format!("CI failed: {}", checks.summary) });
+            }
+            CheckState::Pending | CheckState::Missing => {
+                s.ui.line(format!("⏳ Checks: {}", checks.summary));
+                return Ok(IssueEnd::NeedsReview { pr: pr.number, reason: format!("no green CI: {}", checks.summary) });
+            }
+        }
+        let expected = if checks.sha.is_empty() { head } else { checks.sha.clone() };
+        match s.forge.merge(pr.number, &expected).map_err(|e| s.forge_fail(e))? {
+            MergeOutcome::Merged { sha } => {
+                s.log("merged", json!({"issue": issue.no.padded(), "pr": pr.number, "sha": sha}))?;
+                s.ui.ok(format!("Merged into {} ({})", pr.base, &sha[..sha.len().min(7)]));
+                if let Err(e) = s.forge.push(&pr.base) {
+                    s.ui.warn(format!("could not push {}: {e}", pr.base));
+                }
+                return Ok(IssueEnd::Merged { pr: pr.number });
+            }
+            MergeOutcome::HeadMoved { expected, actual } => {
+                s.ui.line(format!(
+                    "⚠️ Head moved ({} → {}): re-evaluating",
+                    &expected[..expected.len().min(7)],
+                    &actual[..actual.len().min(7)]
+                ));
+            }
+            MergeOutcome::Conflict { files } => {
+                s.ui.blank();
+                s.ui.line("🛑 Merge conflict (soft stop: skip, log)");
+                for f in &files {
+                    s.ui.line(format!("- {f}"));
+                }
+                return Ok(IssueEnd::Skipped { reason: format!("Merge conflict ({})", files.join(", ")) });
+            }
+            MergeOutcome::Refused { reason } => {
+                return Ok(IssueEnd::NeedsReview { pr: pr.number, reason });
+            }
+        }
+    }
+    Ok(IssueEnd::NeedsReview { pr: pr.number, reason: "the head kept moving during merge".into() })
+}
+
+/// Forge errors stop the run; never-main is the seed's hard stop.
+pub fn forge_halt(e: ForgeError) -> Halt {
+    match e {
+        ForgeError::Protected { .. } => Halt::Error(crate::error::Error::stopped(format!("🛑 Never target main: {e}"))),
+        other => Halt::Error(crate::error::Error::stopped(format!("forge: {other}"))),
+    }
+}

@@ -1,0 +1,184 @@
+//! The main loop: bootstrap, reconcile, then issue after issue in selection order with phase
+//! boundaries, each issue's end written to the plan and the journal; abort saves state and says
+//! how to resume; the summary at the end.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::bootstrap::{bootstrap, decider_for};
+use super::decide::{Command, Stop, StopKind};
+use super::issue::run_issue;
+use super::naming;
+use super::select::next_issue;
+use super::session::{Halt, IssueEnd, RunOptions, Session};
+use crate::error::{Error, ErrorKind};
+use crate::forge::PrState;
+use crate::git::ops;
+use crate::milestone::MilestoneId;
+use crate::plan::{IssueNo, Status};
+use crate::ui::Ui;
+
+/// Runs milestone `id`; returns the exit code (0 finished, 3 aborted) or an error.
+pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, opts: RunOptions) -> Result<i32, Error> {
+    let decider = decider_for(&opts);
+    let mut s = match bootstrap(ui, dir, id, opts, decider) {
+        Ok(s) => s,
+        Err(Halt::Abort(reason)) => {
+            print_aborted(ui, id, &reason);
+            return Ok(ErrorKind::Stopped.exit_code());
+        }
+        Err(Halt::Error(e)) => return Err(e),
+    };
+    match main_loop(&mut s) {
+        Ok(()) => {
+            if let Err(halt) = super::summary::finish(&mut s) {
+                return Err(match halt {
+                    Halt::Abort(reason) => Error::stopped(reason),
+                    Halt::Error(e) => e,
+                });
+            }
+            let _ = s.log("run_finished", json!({"outcome": "finished"}));
+            Ok(0)
+        }
+        Err(Halt::Abort(reason)) => {
+            let _ = s.log("run_finished", json!({"outcome": "aborted", "reason": reason}));
+            print_aborted(ui, id, &reason);
+            Ok(ErrorKind::Stopped.exit_code())
+        }
+        Err(Halt::Error(e)) => {
+            let _ = s.log("run_finished", json!({"outcome": "error", "message": e.message}));
+            Err(e)
+        }
+    }
+}
+
+/// The seed's `⛔ Milestone aborted` block.
+pub fn print_aborted(ui: &Ui, id: &MilestoneId, reason: &str) {
+    ui.blank();
+    ui.line("⛔ Milestone aborted");
+    ui.blank();
+    ui.line(reason);
+    ui.line(format!("Resume with: run-milestone {id}"));
+}
+
+fn main_loop(s: &mut Session) -> Result<(), Halt> {
+    super::reconcile::reconcile(s)?;
+    s.ui.ok("State validated");
+    let mut last_phase: Option<usize> = None;
+    let mut first = true;
+    loop {
+        s.milestone.reload_plan()?;
+        let Some(idx) = next_issue(&s.milestone.plan) else { break };
+        let issue = s.milestone.plan.issues[idx].clone();
+        if let Some(prev) = last_phase
+            && issue.phase > prev
+        {
+            match phase_boundary(s, prev, issue.phase)? {
+                Command::Continue => {}
+                Command::SkipPhase => continue,
+                _ => return Err(Halt::Abort(format!("stopped at the end of {}", s.milestone.plan.phases[prev]))),
+            }
+        }
+        s.ui.blank();
+        s.ui.line(if first {
+            format!("→ Starting Issue {}", issue.no)
+        } else {
+            format!("→ Proceeding to Issue {}", issue.no)
+        });
+        first = false;
+        let end = run_issue(s, idx)?;
+        record_end(s, issue.no, &end)?;
+        // Leave a clean working tree for the next issue.
+        let head = ops::head(&s.work)?;
+        ops::reset_hard(&s.work, head, &s.exclude)?;
+        last_phase = Some(issue.phase);
+    }
+    // The worktree shows the milestone branch at the end.
+    let base = s.base_branch();
+    ops::checkout(&s.work, &base)?;
+    Ok(())
+}
+
+/// Writes an issue's end to the plan, the journal and the counters.
+pub fn record_end(s: &mut Session, no: IssueNo, end: &IssueEnd) -> Result<(), Halt> {
+    match end {
+        IssueEnd::Merged { pr } => {
+            s.set_status(no, Status::Done, Some(*pr))?;
+            s.stats.completed.push((no, *pr));
+        }
+        IssueEnd::NeedsReview { pr, reason } => {
+            s.set_status(no, Status::NeedsReview, Some(*pr))?;
+            s.add_blocked(no, &format!("PR #{pr} needs review: {reason}"))?;
+            s.stats.needs_review.push((no, *pr, reason.clone()));
+            s.ui.line(format!("👀 Issue {no} needs review (PR #{pr}): {reason}"));
+        }
+        IssueEnd::Skipped { reason } => {
+            s.set_status(no, Status::Skipped, None)?;
+            s.add_blocked(no, reason)?;
+            s.stats.skipped.push((no, reason.clone()));
+            s.ui.blank();
+            s.ui.line(format!("⏭️ Skipped Issue {no}"));
+            s.ui.blank();
+            s.ui.line(format!("Recorded in \"Blocked / Needs Review\": {reason}"));
+        }
+        IssueEnd::Blocked { reason } => {
+            s.set_status(no, Status::Blocked, None)?;
+            s.add_blocked(no, reason)?;
+            s.stats.blocked.push((no, reason.clone()));
+            s.ui.blank();
+            s.ui.line(format!("🚫 Blocked Issue {no}: {reason}"));
+        }
+    }
+    let (outcome, pr, reason) = match end {
+        IssueEnd::Merged { pr } => ("merged", Some(*pr), None),
+        IssueEnd::NeedsReview { pr, reason } => ("needs_review", Some(*pr), Some(reason.clone())),
+        IssueEnd::Skipped { reason } => ("skipped", None, Some(reason.clone())),
+        IssueEnd::Blocked { reason } => ("blocked", None, Some(reason.clone())),
+    };
+    s.log("issue_finished", json!({"issue": no.padded(), "outcome": outcome, "pr": pr, "reason": reason}))
+}
+
+/// After a phase: its PRs with labels, then `continue | skip-phase | abort`.
+fn phase_boundary(s: &mut Session, done: usize, next: usize) -> Result<Command, Halt> {
+    let plan = s.milestone.plan.clone();
+    let prs = s.forge.list(Some(&plan.base_branch)).map_err(|e| s.forge_fail(e))?;
+    let mut lines = Vec::new();
+    for issue in plan.issues.iter().filter(|i| i.phase == done) {
+        let branch = naming::issue_branch(&s.id, issue, s.milestone.spec(issue.no));
+        if let Some(pr) = prs.iter().rev().find(|p| p.head == branch && p.state != PrState::Closed) {
+            let mark = if pr.labels.is_empty() { "✓".to_string() } else { format!("[{}]", pr.labels.join(", ")) };
+            lines.push(format!(
+                "* PR #{} — {} {mark}",
+                pr.number,
+                issue.display_title().split_once(": ").map_or("", |x| x.1)
+            ));
+        }
+    }
+    let headline = format!(
+        "✓ Phase {} complete — {} ready",
+        plan.phases[done].number,
+        crate::plan::gate::plural(lines.len(), "PR", "PRs")
+    );
+    let stop =
+        Stop::new(StopKind::PhaseBoundary, headline, lines, &[Command::Continue, Command::SkipPhase, Command::Abort]);
+    let decision = s.decide(None, &stop)?;
+    match decision.command {
+        Command::Continue => {
+            s.ui.ok(format!("Phase {} approved", plan.phases[done].number));
+            s.ui.blank();
+            s.ui.line(format!("→ Starting Phase {}", plan.phases[next].number));
+        }
+        Command::SkipPhase => {
+            let reason = format!("Phase {} skipped at the phase boundary", plan.phases[next].number);
+            for issue in plan.issues.iter().filter(|i| i.phase == next && i.status != Status::Done) {
+                s.set_status(issue.no, Status::Skipped, None)?;
+                s.add_blocked(issue.no, &reason)?;
+                s.stats.skipped.push((issue.no, reason.clone()));
+            }
+            s.ui.line(format!("⏭️ {reason}"));
+        }
+        _ => {}
+    }
+    Ok(decision.command)
+}

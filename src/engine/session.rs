@@ -1,0 +1,207 @@
+//! The state of one run: the repositories, the loaded milestone, the forge, the agent, the decider,
+//! the journal, counters for the summary — and the plan updates (always re-read from disk first,
+//! so a person's hand edits are honoured, then written atomically).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use git2::Repository;
+use serde_json::{Value, json};
+
+use super::decide::{Decider, Decision, Stop};
+use crate::agent::Agent;
+use crate::config::{AgentKind, Config};
+use crate::error::Error;
+use crate::forge::Forge;
+use crate::git::Workspace;
+use crate::git::ops::Exclude;
+use crate::milestone::MilestoneId;
+use crate::plan::edit::PlanEditor;
+use crate::plan::{IssueNo, Milestone, Status};
+use crate::policy::branches::ProtectedBranches;
+use crate::safety::journal::Journal;
+use crate::ui::Ui;
+
+/// Run options from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub autonomous: bool,
+    pub subagent: bool,
+    pub skip_code_review: bool,
+    pub skip_plan_review: bool,
+    pub no_worktree: bool,
+    pub agent: Option<AgentKind>,
+}
+
+/// Why a run stops early.
+#[derive(Debug)]
+pub enum Halt {
+    /// `abort` (typed or by policy): state saved, resumable.
+    Abort(String),
+    /// Anything else: an error with its kind.
+    Error(Error),
+}
+
+impl From<Error> for Halt {
+    fn from(e: Error) -> Self {
+        Halt::Error(e)
+    }
+}
+
+impl From<anyhow::Error> for Halt {
+    fn from(e: anyhow::Error) -> Self {
+        Halt::Error(crate::error::classify(e))
+    }
+}
+
+/// How an issue ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueEnd {
+    Merged { pr: u64 },
+    NeedsReview { pr: u64, reason: String },
+    Skipped { reason: String },
+    Blocked { reason: String },
+}
+
+/// Counters for the summaries and `--metrics`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub attempted: Vec<IssueNo>,
+    pub completed: Vec<(IssueNo, u64)>,
+    pub skipped: Vec<(IssueNo, String)>,
+    pub blocked: Vec<(IssueNo, String)>,
+    pub needs_review: Vec<(IssueNo, u64, String)>,
+    pub prs_created: Vec<u64>,
+    pub tasks_total: u32,
+    pub tdd_compliant: u32,
+    pub tdd_violations: u32,
+    pub commands_used: BTreeMap<String, u32>,
+    pub labels: BTreeMap<String, u32>,
+    pub approvals: Vec<String>,
+}
+
+pub struct Session<'a> {
+    pub ui: &'a Ui,
+    pub id: MilestoneId,
+    pub ws: Workspace,
+    /// The repository of the checkout the command runs in.
+    pub repo: Repository,
+    /// The working tree the work happens in (the worktree, or the checkout with --no-worktree).
+    pub work: Repository,
+    pub workdir: PathBuf,
+    pub config: Config,
+    pub milestone: Milestone,
+    pub protected: ProtectedBranches,
+    pub exclude: Exclude,
+    pub journal: Journal,
+    pub forge: Box<dyn Forge>,
+    pub agent: Box<dyn Agent>,
+    pub decider: Box<dyn Decider>,
+    pub opts: RunOptions,
+    pub stats: Stats,
+    pub started: Instant,
+    /// Whether this run resumed an earlier one.
+    pub resumed: bool,
+}
+
+impl Session<'_> {
+    pub fn base_branch(&self) -> String {
+        self.milestone.plan.base_branch.clone()
+    }
+
+    pub fn test_command(&self) -> String {
+        self.config.test_command.clone().unwrap_or_default()
+    }
+
+    pub fn test_timeout(&self) -> Option<Duration> {
+        Some(Duration::from_secs(self.config.policy.test_timeout_seconds))
+    }
+
+    /// Appends to the journal; a failure to journal is an internal error (state must not be lost).
+    pub fn log(&mut self, event: &str, fields: Value) -> Result<(), Halt> {
+        self.journal.append(event, fields).map_err(|e| {
+            Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", self.journal.path().display())))
+        })?;
+        crash_point(event);
+        Ok(())
+    }
+
+    /// Turns a forge error into a halt; a never-main refusal is journaled first (nothing changed).
+    pub fn forge_fail(&mut self, e: crate::forge::ForgeError) -> Halt {
+        if let crate::forge::ForgeError::Protected { op, branch } = &e {
+            let _ = self.log("never_main", json!({"op": op, "branch": branch}));
+            self.ui.blank();
+            self.ui.line(format!("🛑 Never target main: refusing to {op} `{branch}`"));
+            self.ui.line(
+                "Nothing was pushed, opened or merged. run-milestone never targets the default or a protected branch.",
+            );
+        }
+        super::issue::forge_halt(e)
+    }
+
+    /// Shows a stop, takes the decision, counts and journals it.
+    pub fn decide(&mut self, issue: Option<IssueNo>, stop: &Stop) -> Result<Decision, Halt> {
+        let decision = self.decider.decide(self.ui, stop);
+        *self.stats.commands_used.entry(decision.command.name().to_string()).or_default() += 1;
+        self.log(
+            "decision",
+            json!({
+                "issue": issue.map(|n| n.padded()),
+                "stop": format!("{:?}", stop.kind),
+                "headline": stop.headline,
+                "allowed": stop.allowed_line(),
+                "command": decision.command.name(),
+                "automatic": decision.automatic,
+            }),
+        )?;
+        Ok(decision)
+    }
+
+    /// Re-reads the plan (hand edits win), applies `edit`, writes it atomically.
+    pub fn edit_plan(&mut self, edit: impl FnOnce(&mut PlanEditor) -> Result<bool, Error>) -> Result<(), Halt> {
+        self.milestone.reload_plan()?;
+        let mut editor = PlanEditor::new(self.milestone.plan.clone());
+        if edit(&mut editor)? {
+            editor.write(&self.milestone.dir.plan_path())?;
+            self.milestone.plan = editor.into_plan();
+        }
+        Ok(())
+    }
+
+    pub fn set_status(&mut self, no: IssueNo, status: Status, pr: Option<u64>) -> Result<(), Halt> {
+        self.edit_plan(|ed| {
+            let a = ed.set_status(no, status)?;
+            let b = match pr {
+                Some(n) => ed.set_pr(no, Some(n))?,
+                None => false,
+            };
+            Ok(a || b)
+        })?;
+        self.log("status", json!({"issue": no.padded(), "status": status.word(), "pr": pr}))
+    }
+
+    /// `- #05 <reason> — 2026-11-21` under `## Blocked / Needs Review`.
+    pub fn add_blocked(&mut self, no: IssueNo, reason: &str) -> Result<(), Halt> {
+        let entry = format!("{no} {reason} — {}", crate::git::sign::today());
+        self.edit_plan(|ed| ed.add_blocked(&entry))
+    }
+}
+
+/// Fault injection for crash-safety tests: `RUN_MILESTONE_CRASH_AT=<event>[#n]` makes the process
+/// SIGKILL itself right after the n-th (default first) journal entry of that event.
+fn crash_point(event: &str) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static SEEN: AtomicU32 = AtomicU32::new(0);
+    let Ok(spec) = std::env::var("RUN_MILESTONE_CRASH_AT") else { return };
+    let (name, nth) = match spec.split_once('#') {
+        Some((n, k)) => (n.to_string(), k.parse().unwrap_or(1)),
+        None => (spec, 1),
+    };
+    if name == event && SEEN.fetch_add(1, Ordering::SeqCst) + 1 == nth {
+        // SAFETY: signalling our own process.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! One task through RED → verify it fails → GREEN → verify it passes → REFACTOR → COMMIT, every
+//! check done by the orchestrator (never trusted to the agent), with the seed's stops.
+
+use git2::Oid;
+use serde_json::json;
+
+use super::decide::{Command, Stop, StopKind};
+use super::naming;
+use super::session::{Halt, IssueEnd, Session};
+use super::tdd::{TestRules, excerpt};
+use super::tests_report::TestRun;
+use crate::agent::{Context, Outcome, Request, Role, Status, Step};
+use crate::git::ops;
+use crate::plan::{Issue, Spec, Task};
+use crate::process::{Cmd, Finished};
+
+/// How many output lines are kept as evidence.
+pub const EVIDENCE_LINES: usize = 30;
+
+/// The trailer that marks a task's commit (how a resumed run knows the task is done).
+pub fn trailer(s: &Session, issue: &Issue, task: &Task) -> String {
+    format!("Run-Milestone-Task: {}/{}/{}", s.id, issue.no.padded(), task.number)
+}
+
+/// RED or GREEN evidence: the Verify command, its exit code and the tail of its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub verify: String,
+    pub exit: Option<i32>,
+    pub tail: String,
+}
+
+impl Evidence {
+    fn of(verify: &str, f: &Finished) -> Evidence {
+        Evidence {
+            verify: verify.to_string(),
+            exit: f.code,
+            tail: crate::safety::redact::redact(&f.tail(EVIDENCE_LINES)),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        json!({"verify": self.verify, "exit": self.exit, "tail": self.tail})
+    }
+}
+
+/// A committed task and its evidence.
+#[derive(Debug, Clone)]
+pub struct TaskRecord {
+    pub number: u32,
+    pub title: String,
+    pub sha: Oid,
+    pub red: Option<Evidence>,
+    pub green: Option<Evidence>,
+}
+
+pub enum TaskEnd {
+    Committed(TaskRecord),
+    /// The issue stops (skipped or blocked).
+    Stopped(IssueEnd),
+}
+
+/// Runs the implementer on one step; BLOCKED / NEEDS_CONTEXT end the issue.
+pub fn implement(
+    s: &mut Session,
+    issue: &Issue,
+    spec: &Spec,
+    task: Option<&Task>,
+    step: Step,
+    feedback: Option<&str>,
+) -> Result<Result<Outcome, IssueEnd>, Halt> {
+    let workdir = s.workdir.clone();
+    let ctx = Context { milestone: &s.id, issue, spec, task, workdir: &workdir };
+    let req = Request {
+        role: Role::Implementer,
+        step,
+        ctx,
+        prompt: crate::agent::prompts::implementer(&ctx, step, feedback),
+        feedback: feedback.map(str::to_string),
+        json_schema: None,
+        timeout: Some(std::time::Duration::from_secs(s.config.agent.timeout_seconds)),
+    };
+    let spinner = s.ui.spinner(format!("{} agent: {}", s.agent.name(), step.name()));
+    let result = s.agent.run(&req);
+    drop(spinner);
+    let (event, outcome) = match result {
+        Ok(o) => (
+            json!({"status": o.status.name(), "message": o.message, "cost_usd": o.usage.cost_usd,
+                   "input_tokens": o.usage.input_tokens, "output_tokens": o.usage.output_tokens,
+                   "turns": o.usage.turns, "session_id": o.usage.session_id}),
+            Ok(o),
+        ),
+        Err(e) => (json!({"status": "ERROR", "message": e.to_string()}), Err(e)),
+    };
+    let mut fields = json!({"issue": issue.no.padded(), "task": task.map(|t| t.number), "step": step.name(), "agent": s.agent.name()});
+    if let (Some(f), serde_json::Value::Object(e)) = (fields.as_object_mut(), event) {
+        f.extend(e);
+    }
+    s.log("agent", fields)?;
+    match outcome {
+        Ok(o) if o.status == Status::Blocked => {
+            s.ui.line(format!("🚫 Agent blocked: {}", o.message));
+            Ok(Err(IssueEnd::Blocked { reason: format!("agent blocked: {}", o.message) }))
+        }
+        Ok(o) if o.status == Status::NeedsContext => {
+            s.ui.line(format!("❓ Agent needs context: {}", o.message));
+            Ok(Err(IssueEnd::Skipped { reason: format!("needs context: {}", o.message) }))
+        }
+        Ok(o) => {
+            if o.status == Status::DoneWithConcerns {
+                s.ui.line(format!("⚠️ Agent concerns: {}", o.message));
+            }
+            Ok(Ok(o))
+        }
+        Err(e) => {
+            s.ui.line(format!("✗ Agent failed: {e}"));
+            Ok(Ok(Outcome {
+                status: Status::Done,
+                message: format!("agent failed: {e}"),
+                usage: Default::default(),
+                output: String::new(),
+            }))
+        }
+    }
+}
+
+/// Runs a shell command (Verify, the suite) in the working tree.
+pub fn run_shell(s: &Session, line: &str, label: &str) -> Result<Finished, Halt> {
+    let spinner = s.ui.spinner(format!("{label}: {line}"));
+    let f = crate::process::run(&Cmd::shell(line, &s.workdir).timeout(s.test_timeout()))
+        .map_err(|e| Halt::Error(crate::error::Error::internal(format!("cannot run `{line}`: {e}"))))?;
+    drop(spinner);
+    Ok(f)
+}
+
+fn show_code(s: &Session, base: Oid) -> Result<(), Halt> {
+    let added = ops::added_lines(&s.work, base, &s.exclude)?;
+    let lines = excerpt(&added, 20);
+    if !lines.is_empty() {
+        s.ui.blank();
+        s.ui.line("```");
+        for l in lines {
+            s.ui.line(l);
+        }
+        s.ui.line("```");
+        s.ui.blank();
+    }
+    Ok(())
+}
+
+/// One task of `issue`. `tdd_flag` is set when a TDD violation happened (for the label).
+pub fn run_task(
+    s: &mut Session,
+    issue: &Issue,
+    spec: &Spec,
+    task: &Task,
+    tdd_flag: &mut bool,
+) -> Result<TaskEnd, Halt> {
+    let verify = task.verify.clone().unwrap_or_default();
+    let rules = TestRules::new(&s.config.policy, task)?;
+    let max_restarts = s.config.policy.max_tdd_restarts;
+    let max_fixes = s.config.policy.max_fix_attempts;
+    let start = ops::head(&s.work)?;
+
+    // RED
+    let mut restarts = 0;
+    let red = loop {
+        s.ui.blank();
+        s.ui.line("📝 RED: Writing failing test...");
+        if let Err(end) = implement(s, issue, spec, Some(task), Step::Red, None)? {
+            ops::reset_hard(&s.work, start, &s.exclude)?;
+            return Ok(TaskEnd::Stopped(end));
+        }
+        show_code(s, start)?;
+        let changes = ops::changes(&s.work, start, &s.exclude)?;
+        let added = ops::added_lines(&s.work, start, &s.exclude)?;
+        let mut violation = rules.check_red(&changes, &added);
+        let mut evidence = None;
+        if violation.is_none() {
+            s.ui.line(format!("Running: {verify}"));
+            let f = run_shell(s, &verify, "Verify (RED)")?;
+            evidence = Some(Evidence::of(&verify, &f));
+            if f.success() {
+                violation = Some(super::tdd::Violation::TestPassesImmediately);
+                s.ui.line("Result: PASSED ✗ (expected a failure)");
+            } else {
+                s.ui.line("Result: FAILED ✓ (expected)");
+            }
+        }
+        s.log(
+            "task_red",
+            json!({"issue": issue.no.padded(), "task": task.number, "evidence": evidence.as_ref().map(Evidence::json),
+                   "changed": changes.iter().map(|c| &c.path).collect::<Vec<_>>(),
+                   "violation": violation.as_ref().map(|v| v.headline())}),
+        )?;
+        let Some(v) = violation else { break evidence };
+        *tdd_flag = true;
+        s.stats.tdd_violations += 1;
+        ops::reset_hard(&s.work, start, &s.exclude)?;
+        let allowed: &[Command] = if restarts < max_restarts {
+            &[Command::Restart, Command::Skip, Command::Abort]
+        } else {
+            &[Command::Skip, Command::Abort]
+        };
+        let mut lines = vec![v.detected(&verify), format!("Action: {}", v.action())];
+        if restarts >= max_restarts {
+            lines.push(format!("Restarts exhausted ({max_restarts}/{max_restarts})"));
+        } else {
+            lines.push(format!("(restart {}/{max_restarts})", restarts + 1));
+        }
+        let stop = Stop::new(StopKind::TddViolation, v.headline(), lines, allowed);
+        match s.decide(Some(issue.no), &stop)?.command {
+            Command::Restart => {
+                restarts += 1;
+                s.ui.line(format!("🔄 Restarting Task {} at RED ({restarts}/{max_restarts})", task.number));
+            }
+            Command::Skip => {
+                return Ok(TaskEnd::Stopped(IssueEnd::Skipped { reason: "TDD violation persisted".into() }));
+            }
+            _ => return Err(Halt::Abort(format!("TDD violation in Issue {} Task {}", issue.no, task.number))),
+        }
+    };
+
+    // GREEN, with the seed's "Tests failing" stop and fix attempts.
+    let after_red = ops::changes(&s.work, start, &s.exclude)?;
+    let mut fixes = 0;
+    let mut feedback: Option<String> = None;
+    let green = loop {
+        s.ui.blank();
+        let step = if feedback.is_some() { Step::FixTests } else { Step::Green };
+        s.ui.line(if feedback.is_some() { "🔧 Fixing..." } else { "📝 GREEN: Implementing..." });
+        if let Err(end) = implement(s, issue, spec, Some(task), step, feedback.as_deref())? {
+            ops::reset_hard(&s.work, start, &s.exclude)?;
+            return Ok(TaskEnd::Stopped(end));
+        }
+        if feedback.is_none() {
+            show_code_since(s, start, &after_red)?;
+        }
+        s.ui.line(format!("Running: {verify}"));
+        let f = run_shell(s, &verify, "Verify (GREEN)")?;
+        let evidence = Evidence::of(&verify, &f);
+        s.log(
+            "task_green",
+            json!({"issue": issue.no.padded(), "task": task.number, "evidence": evidence.json(), "attempt": fixes}),
+        )?;
+        if f.success() {
+            s.ui.line("Result: PASSED ✓");
+            break evidence;
+        }
+        s.ui.line("Result: FAILED ✗");
+        let run = TestRun::new(&verify, f);
+        match tests_failing_stop(s, issue, &run, fixes, max_fixes)? {
+            Command::Fix => {
+                fixes += 1;
+                feedback = Some(failure_feedback(&run));
+            }
+            Command::Skip => {
+                ops::reset_hard(&s.work, start, &s.exclude)?;
+                return Ok(TaskEnd::Stopped(IssueEnd::Skipped { reason: "Tests failing".into() }));
+            }
+            _ => return Err(Halt::Abort(format!("tests failing in Issue {} Task {}", issue.no, task.number))),
+        }
+    };
+
+    // COMMIT (first, so a failed refactor rolls back to it), then REFACTOR folded into it.
+    let message = format!(
+        "{}\n\n{}\n",
+        naming::task_commit_message(&s.id, &task.title, naming::github_number(issue, Some(spec))),
+        trailer(s, issue, task)
+    );
+    let Some(mut sha) = ops::commit_all(&s.work, start, &message, &s.exclude)? else {
+        return Ok(TaskEnd::Stopped(IssueEnd::Blocked {
+            reason: format!("Task {} produced no change to commit", task.number),
+        }));
+    };
+    s.ui.blank();
+    if s.config.agent.refactor {
+        let before = sha;
+        if let Err(end) = implement(s, issue, spec, Some(task), Step::Refactor, None)? {
+            // A refactor that gives up changes nothing: keep the committed GREEN state.
+            ops::reset_hard(&s.work, before, &s.exclude)?;
+            let _ = end;
+        }
+        let changed = ops::changes(&s.work, before, &s.exclude)?;
+        if changed.is_empty() && ops::head(&s.work)? == before {
+            s.ui.line("📝 REFACTOR: No changes needed");
+        } else {
+            let v = run_shell(s, &verify, "Verify (REFACTOR)")?;
+            let suite =
+                if v.success() { Some(run_shell(s, &s.test_command(), "Full suite (REFACTOR)")?) } else { None };
+            if v.success() && suite.as_ref().is_some_and(Finished::success) {
+                if let Some(folded) = ops::commit_all(&s.work, start, &message, &s.exclude)? {
+                    sha = folded;
+                }
+                s.ui.line(format!("📝 REFACTOR: {} file(s) tidied, tests still green", changed.len()));
+            } else {
+                ops::reset_hard(&s.work, before, &s.exclude)?;
+                s.ui.line("📝 REFACTOR: rolled back (tests went red)");
+            }
+        }
+    } else {
+        s.ui.line("📝 REFACTOR: skipped (agent.refactor: false)");
+    }
+    s.ui.blank();
+    s.ui.line(format!("📝 COMMIT: {}", message.lines().next().unwrap_or_default()));
+    let record = TaskRecord { number: task.number, title: task.title.clone(), sha, red, green: Some(green) };
+    s.log(
+        "task_committed",
+        json!({"issue": issue.no.padded(), "task": task.number, "sha": sha.to_string(),
+               "red": record.red.as_ref().map(Evidence::json), "green": record.green.as_ref().map(Evidence::json)}),
+    )?;
+    s.stats.tasks_total += 1;
+    if !*tdd_flag {
+        s.stats.tdd_compliant += 1;
+    }
+    Ok(TaskEnd::Committed(record))
+}
+
+fn show_code_since(s: &Session, start: Oid, red: &[ops::Change]) -> Result<(), Halt> {
+    let added = ops::added_lines(&s.work, start, &s.exclude)?;
+    let red_paths: std::collections::BTreeSet<&str> = red.iter().map(|c| c.path.as_str()).collect();
+    let green: Vec<(String, String)> = added.into_iter().filter(|(p, _)| !red_paths.contains(p.as_str())).collect();
+    let lines = excerpt(&green, 20);
+    if !lines.is_empty() {
+        s.ui.blank();
+        s.ui.line("```");
+        for l in lines {
+            s.ui.line(l);
+        }
+        s.ui.line("```");
+        s.ui.blank();
+    }
+    Ok(())
+}
+
+/// What the agent is told when tests fail.
+pub fn failure_feedback(run: &TestRun) -> String {
+    let mut s = format!("`{}` failed ({}).\n", run.command, run.finished.describe());
+    if !run.counts.failed_names.is_empty() {
+        s.push_str("Failing tests:\n");
+        for n in &run.counts.failed_names {
+            s.push_str(&format!("- {n}\n"));
+        }
+    }
+    s.push_str("\nOutput (last lines):\n");
+    s.push_str(&crate::safety::redact::redact(&run.finished.tail(60)));
+    s
+}
+
+/// The seed's "Tests failing" stop: `fix | skip | abort` while fix attempts remain, then the
+/// "Fix attempts exhausted" block with `skip | abort`.
+pub fn tests_failing_stop(
+    s: &mut Session,
+    issue: &Issue,
+    run: &TestRun,
+    fixes: u32,
+    max: u32,
+) -> Result<Command, Halt> {
+    let mut lines = vec![run.line()];
+    if !run.counts.failed_names.is_empty() {
+        lines.push(String::new());
+        lines.push("Failed:".into());
+        lines.extend(run.counts.failed_names.iter().map(|n| format!("- {n}")));
+    }
+    let stop = if fixes < max {
+        Stop::new(
+            StopKind::TestsFailing,
+            format!("🛑 Tests failing (attempt {}/{max})", fixes + 1),
+            lines,
+            &[Command::Fix, Command::Skip, Command::Abort],
+        )
+    } else {
+        Stop::new(
+            StopKind::FixExhausted,
+            format!("🛑 Fix attempts exhausted ({max}/{max})"),
+            lines,
+            &[Command::Skip, Command::Abort],
+        )
+    };
+    Ok(s.decide(Some(issue.no), &stop)?.command)
+}

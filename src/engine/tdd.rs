@@ -1,0 +1,209 @@
+//! The orchestrator's TDD checks on a RED change: only test files changed (else "implementation
+//! code before test"), at most one new test (else "multiple behaviours at once"); the Verify run
+//! itself must fail (else "test passes immediately").
+
+use std::sync::LazyLock;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+
+use crate::config::PolicyConfig;
+use crate::error::Error;
+use crate::git::ops::{Change, ChangeKind};
+use crate::plan::Task;
+
+/// A TDD violation found by the orchestrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    /// A file other than a test file changed in RED.
+    ImplementationBeforeTest { files: Vec<String> },
+    /// Verify passed right after RED.
+    TestPassesImmediately,
+    /// More than one new test in RED.
+    MultipleBehaviours { count: usize },
+    /// RED changed nothing.
+    NoTestWritten,
+}
+
+impl Violation {
+    /// The seed's `🛑 TDD Violation: …` headline.
+    pub fn headline(&self) -> String {
+        let what = match self {
+            Violation::ImplementationBeforeTest { .. } => "implementation code before test",
+            Violation::TestPassesImmediately => "test passes immediately",
+            Violation::MultipleBehaviours { .. } => "multiple behaviours at once",
+            Violation::NoTestWritten => "no failing test written",
+        };
+        format!("🛑 TDD Violation: {what}")
+    }
+
+    /// The `Detected: …` line.
+    pub fn detected(&self, verify: &str) -> String {
+        match self {
+            Violation::ImplementationBeforeTest { files } => {
+                format!("Detected: {} modified before test written", files.join(", "))
+            }
+            Violation::TestPassesImmediately => format!("Detected: `{verify}` passed before any implementation"),
+            Violation::MultipleBehaviours { count } => format!("Detected: {count} new tests in one RED step"),
+            Violation::NoTestWritten => "Detected: RED changed no file".into(),
+        }
+    }
+
+    /// The seed's action for it.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Violation::ImplementationBeforeTest { .. } => "Delete code, restart at RED",
+            Violation::TestPassesImmediately => "Rewrite test to be meaningful",
+            Violation::MultipleBehaviours { .. } => "Revert, do one at a time",
+            Violation::NoTestWritten => "Write the failing test, restart at RED",
+        }
+    }
+}
+
+/// Which files are tests and what a new test looks like.
+pub struct TestRules {
+    globs: GlobSet,
+    new_test: Vec<Regex>,
+}
+
+impl TestRules {
+    pub fn new(policy: &PolicyConfig, task: &Task) -> Result<TestRules, Error> {
+        let mut b = GlobSetBuilder::new();
+        for g in policy.test_globs.iter().chain(task.files.test.iter()) {
+            let glob = Glob::new(g.trim_start_matches("./"))
+                .map_err(|e| Error::input(format!(".run-milestone.yml: policy.test_globs: invalid glob `{g}`: {e}")))?;
+            b.add(glob);
+        }
+        let globs = b.build().map_err(|e| Error::input(format!("policy.test_globs: {e}")))?;
+        let new_test = policy
+            .new_test_patterns
+            .iter()
+            .map(|p| {
+                Regex::new(p)
+                    .map_err(|e| Error::input(format!(".run-milestone.yml: policy.new_test_patterns: `{p}`: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(TestRules { globs, new_test })
+    }
+
+    pub fn is_test_file(&self, path: &str) -> bool {
+        self.globs.is_match(path)
+    }
+
+    /// The number of new tests in added lines.
+    pub fn count_new_tests(&self, added: &[(String, String)]) -> usize {
+        added.iter().filter(|(_, line)| self.new_test.iter().any(|re| re.is_match(line))).count()
+    }
+
+    /// The file-based checks of a RED change (Verify is run by the caller).
+    pub fn check_red(&self, changes: &[Change], added: &[(String, String)]) -> Option<Violation> {
+        if changes.is_empty() {
+            return Some(Violation::NoTestWritten);
+        }
+        let implementation: Vec<String> = changes
+            .iter()
+            .filter(|c| !self.is_test_file(&c.path) || c.kind == ChangeKind::Deleted && !self.is_test_file(&c.path))
+            .map(|c| c.path.clone())
+            .collect();
+        if !implementation.is_empty() {
+            return Some(Violation::ImplementationBeforeTest { files: implementation });
+        }
+        let count = self.count_new_tests(added);
+        if count > 1 {
+            return Some(Violation::MultipleBehaviours { count });
+        }
+        None
+    }
+}
+
+static CODE_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\S").expect("static pattern"));
+
+/// The added lines of a change, for showing what RED/GREEN wrote (at most `max` lines).
+pub fn excerpt(added: &[(String, String)], max: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut last_file = "";
+    for (file, line) in added {
+        if out.len() >= max {
+            out.push("…".into());
+            break;
+        }
+        if file != last_file {
+            if !out.is_empty() {
+                out.push(String::new());
+            }
+            out.push(format!("# {file}"));
+            last_file = file;
+        }
+        if CODE_LINE.is_match(line) || !out.last().is_some_and(|l| l.is_empty()) {
+            out.push(line.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::spec::TaskFiles;
+
+    fn task(test: &[&str]) -> Task {
+        Task {
+            number: 1,
+            title: "t".into(),
+            minutes: None,
+            line: 1,
+            files: TaskFiles { test: test.iter().map(|s| s.to_string()).collect(), ..Default::default() },
+            red: None,
+            green: None,
+            verify: Some("v".into()),
+            markdown: String::new(),
+        }
+    }
+
+    fn change(p: &str) -> Change {
+        Change { path: p.into(), kind: ChangeKind::Added }
+    }
+
+    #[test]
+    fn red_checks() {
+        let rules = TestRules::new(&PolicyConfig::default(), &task(&["checks/verify_login.py"])).unwrap();
+        assert!(rules.is_test_file("tests/models/test_user.py"));
+        assert!(rules.is_test_file("src/app/user_test.go"));
+        assert!(rules.is_test_file("web/button.spec.ts"));
+        assert!(rules.is_test_file("checks/verify_login.py"));
+        assert!(!rules.is_test_file("src/models/user.py"));
+        let one = vec![("tests/test_a.py".to_string(), "    def test_a(self):".to_string())];
+        assert_eq!(rules.check_red(&[change("tests/test_a.py")], &one), None);
+        assert_eq!(
+            rules.check_red(&[change("tests/test_a.py"), change("src/a.py")], &one),
+            Some(Violation::ImplementationBeforeTest { files: vec!["src/a.py".into()] })
+        );
+        let two = vec![
+            ("tests/test_a.py".to_string(), "def test_a():".to_string()),
+            ("tests/test_a.py".to_string(), "async def test_b():".to_string()),
+            ("tests/test_a.py".to_string(), "  # def test_c is a comment".to_string()),
+        ];
+        assert_eq!(
+            rules.check_red(&[change("tests/test_a.py")], &two),
+            Some(Violation::MultipleBehaviours { count: 2 })
+        );
+        assert_eq!(rules.check_red(&[], &[]), Some(Violation::NoTestWritten));
+        let rust = vec![
+            ("tests/a.rs".to_string(), "#[test]".to_string()),
+            ("tests/a.rs".to_string(), "#[tokio::test]".to_string()),
+        ];
+        assert_eq!(rules.count_new_tests(&rust), 2);
+        let js = vec![
+            ("a.test.js".to_string(), "  it('works', () => {".to_string()),
+            ("a.test.js".to_string(), "test(\"x\", () => {})".to_string()),
+        ];
+        assert_eq!(rules.count_new_tests(&js), 2);
+    }
+
+    #[test]
+    fn headlines() {
+        let v = Violation::ImplementationBeforeTest { files: vec!["src/models/user.py".into()] };
+        assert_eq!(v.headline(), "🛑 TDD Violation: implementation code before test");
+        assert_eq!(v.detected("x"), "Detected: src/models/user.py modified before test written");
+    }
+}

@@ -1,0 +1,469 @@
+//! The engine end to end on real repositories: the spec agent completing the demo, the baseline,
+//! TDD violations, failing tests, resume after a crash, PR reuse and closed PRs, never-main,
+//! --no-worktree and cleanup.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{Repo, assert_exit, stdout};
+
+const PLAN: &str = "milestones/m1-text-tools/IMPLEMENTATION_PLAN.md";
+const BASE: &str = "milestone/m1-text-tools";
+
+fn plan(repo: &Repo) -> String {
+    std::fs::read_to_string(repo.root.join(PLAN)).unwrap()
+}
+
+fn row<'a>(plan: &'a str, no: &str) -> &'a str {
+    plan.lines().find(|l| l.starts_with(&format!("| {no} |"))).unwrap_or_else(|| panic!("no row {no} in\n{plan}"))
+}
+
+fn journal(repo: &Repo) -> Vec<Value> {
+    let path = repo.root.join(".git/run-milestone/m1/journal.jsonl");
+    std::fs::read_to_string(path).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+fn events<'a>(j: &'a [Value], name: &str) -> Vec<&'a Value> {
+    j.iter().filter(|e| e["event"] == name).collect()
+}
+
+fn edit(repo: &Repo, rel: &str, from: &str, to: &str) {
+    let p = repo.root.join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{rel} lacks {from:?}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+fn commit_all(repo: &Repo, msg: &str) {
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", msg]);
+}
+
+/// A command agent (python) whose behaviour per step is given by `script` (python statements
+/// with `step`, `test_files`, `impl_files`, `write(path, text)`, `feedback` in scope).
+fn command_agent(repo: &Repo, script: &str) {
+    let path = repo.tmp.path().join("fake-agent.py");
+    let body = format!(
+        "#!/usr/bin/env python3\nimport os, sys\nprompt = sys.stdin.read()\nstep = os.environ.get('RUN_MILESTONE_STEP', '')\ntest_files = [f for f in os.environ.get('RUN_MILESTONE_TEST_FILES', '').split('\\n') if f]\nimpl_files = [f for f in os.environ.get('RUN_MILESTONE_IMPL_FILES', '').split('\\n') if f]\nfeedback = os.environ.get('RUN_MILESTONE_FEEDBACK', '')\nlog = open(os.path.join({:?}, 'agent-calls.log'), 'a')\nlog.write(step + ' ' + os.environ.get('RUN_MILESTONE_ISSUE', '') + ' ' + os.environ.get('RUN_MILESTONE_TASK', '') + ' ' + ('feedback' if feedback else '-') + '\\n')\ndef write(path, text):\n    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)\n    open(path, 'a').write(text)\n{script}\nprint('STATUS: DONE')\n",
+        repo.tmp.path().to_str().unwrap()
+    );
+    std::fs::write(&path, body).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    repo.write(
+        ".run-milestone.yml",
+        &format!(
+            "test_command: python3 -m unittest discover -s tests -t .\nagent:\n  kind: command\n  refactor: false\n  command:\n    program: {}\n",
+            path.display()
+        ),
+    );
+    commit_all(repo, "use a command agent");
+}
+
+fn agent_calls(repo: &Repo) -> Vec<String> {
+    std::fs::read_to_string(repo.tmp.path().join("agent-calls.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_spec_agent_completes_the_demo_with_every_issue_merged() {
+    let repo = Repo::demo();
+    let main_before = repo.git(&["rev-parse", "main"]);
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    for want in [
+        "Autonomous Mode: m1",
+        "✓ First run detected",
+        "✓ Passed (0 critical, 0 warnings)",
+        "✓ Base branch: milestone/m1-text-tools (created from main at ",
+        "✓ Worktree created: ../demo-m1 (locked)",
+        "✓ Baseline tests passing (1 passed)",
+        "→ Starting Issue #01",
+        "Issue #01: Add slugify (#101)",
+        "✓ Branch: feat/m1-101-slugify",
+        "Task 1/2: Slugify lowercases and joins words with hyphens",
+        "📝 RED: Writing failing test...",
+        "Running: python3 -m unittest tests.test_slug -v",
+        "Result: FAILED ✓ (expected)",
+        "📝 GREEN: Implementing...",
+        "Result: PASSED ✓",
+        "📝 REFACTOR: No changes needed",
+        "📝 COMMIT: feat(m1): Slugify lowercases and joins words with hyphens (#101)",
+        "→ Task 2/2: Unique slug appends a number when taken",
+        "✓ Tests: 3 passed",
+        "✓ Implemented (2 files, 30 lines)",
+        "✓ PR #1 created",
+        "✓ Checks: local CI: passed",
+        "✓ Merged into milestone/m1-text-tools (",
+        "→ Proceeding to Issue #03",
+        "✓ Phase 1 complete — 3 PRs ready",
+        "* PR #1 — Add slugify (#101) ✓",
+        "🤖 Autonomous: continue",
+        "Autonomous Run Complete: m1",
+        "  ✅ Completed: 5",
+        "PRs created: 5",
+        "✓ Milestone M1 Complete",
+        "TDD cycles: 9 (all compliant)",
+        "Worktree: ../demo-m1 (ready to remove)",
+        "Tag: v0.1.0",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // Order: 01, 03 (P0), 02 (P1), then phase 2: 04, 05.
+    let starts: Vec<&str> =
+        text.lines().filter(|l| l.starts_with("→ Starting Issue") || l.starts_with("→ Proceeding to Issue")).collect();
+    assert_eq!(
+        starts,
+        [
+            "→ Starting Issue #01",
+            "→ Proceeding to Issue #03",
+            "→ Proceeding to Issue #02",
+            "→ Proceeding to Issue #04",
+            "→ Proceeding to Issue #05"
+        ]
+    );
+
+    // The plan in the checkout where the command ran: every issue Done with its PR, uncommitted.
+    let p = plan(&repo);
+    for (no, pr) in [("01", 1), ("03", 2), ("02", 3), ("04", 4), ("05", 5)] {
+        assert!(row(&p, no).contains(&format!("| ✅ Done | #{pr} |")), "{}", row(&p, no));
+    }
+    assert_eq!(repo.git(&["status", "--porcelain"]), format!(" M {PLAN}"));
+    // main is only read.
+    assert_eq!(repo.git(&["rev-parse", "main"]), main_before);
+    // The milestone branch: one squash commit per PR, titled as the PR.
+    let log = repo.git(&["log", "--format=%s", &format!("main..{BASE}")]);
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        [
+            "feat(m1): Add summary line",
+            "feat(m1): Add title case (#104)",
+            "feat(m1): Add word count (#102)",
+            "feat(m1): Add truncate (#103)",
+            "feat(m1): Add slugify (#101)",
+        ]
+    );
+    // The issue branch: the orchestrator's task commits.
+    let commits = repo.git(&["log", "--format=%s", "main..feat/m1-101-slugify"]);
+    assert_eq!(
+        commits.lines().collect::<Vec<_>>(),
+        [
+            "feat(m1): Unique slug appends a number when taken (#101)",
+            "feat(m1): Slugify lowercases and joins words with hyphens (#101)"
+        ]
+    );
+    // The worktree shows the merged milestone branch, unlocked at completion, and its tests pass.
+    let wt = repo.tmp.path().join("demo-m1");
+    let porcelain = repo.git(&["worktree", "list", "--porcelain"]);
+    assert!(porcelain.contains(&format!("worktree {}", wt.canonicalize().unwrap().display())), "{porcelain}");
+    assert!(!porcelain.contains("locked"), "{porcelain}");
+    let suite = std::process::Command::new("python3")
+        .args(["-m", "unittest", "discover", "-s", "tests", "-t", "."])
+        .current_dir(&wt)
+        .output()
+        .unwrap();
+    assert!(suite.status.success(), "{}", String::from_utf8_lossy(&suite.stderr));
+    assert!(String::from_utf8_lossy(&suite.stderr).contains("Ran 10 tests"));
+    // TDD evidence in the journal: RED failed, GREEN passed, for each of the 9 tasks.
+    let j = journal(&repo);
+    let committed = events(&j, "task_committed");
+    assert_eq!(committed.len(), 9);
+    for e in committed {
+        assert_eq!(e["red"]["exit"], 1, "{e}");
+        assert_eq!(e["green"]["exit"], 0, "{e}");
+        assert!(e["red"]["verify"].as_str().unwrap().starts_with("python3 -m unittest tests."));
+        assert!(e["red"]["tail"].as_str().unwrap().contains("FAILED"), "{e}");
+        assert!(e["green"]["tail"].as_str().unwrap().contains("OK"), "{e}");
+    }
+    // The PR body carries the evidence.
+    let pr1: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.root.join(".git/run-milestone/forge/prs/1.json")).unwrap())
+            .unwrap();
+    let body = pr1["body"].as_str().unwrap();
+    assert!(body.contains("RED (must fail): `python3 -m unittest tests.test_slug -v` → exit 1"), "{body}");
+    assert!(body.contains("GREEN (must pass): `python3 -m unittest tests.test_slug -v` → exit 0"), "{body}");
+    // `prs` lists them.
+    let prs = stdout(&repo.run(&["prs", "m1"]));
+    assert_eq!(prs.lines().filter(|l| l.contains("merged")).count(), 5, "{prs}");
+}
+
+#[test]
+fn a_failing_baseline_stops_before_any_issue() {
+    let repo = Repo::demo();
+    repo.write(
+        "tests/test_broken.py",
+        "import unittest\n\nclass B(unittest.TestCase):\n    def test_broken(self):\n        self.fail('broken')\n",
+    );
+    commit_all(&repo, "a broken test");
+    let before = plan(&repo);
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    assert!(
+        stdout(&out).contains("🛑 Baseline tests failing on milestone/m1-text-tools: Tests: 1 failed, 1 passed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(plan(&repo), before);
+    assert_eq!(repo.git(&["branch", "--list", "feat/*"]), "");
+}
+
+#[test]
+fn tdd_violations_restart_twice_then_skip_and_dependents_wait() {
+    let repo = Repo::demo();
+    // #01 Task 1: a RED test that passes at once. #02 Task 1: two new tests in one RED.
+    edit(
+        &repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "        self.assertEqual(slugify(\"Hello, World!\"), \"hello-world\")",
+        "        self.assertEqual(1, 1)",
+    );
+    edit(
+        &repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "from textkit.slug import slugify\n\n\nclass",
+        "class",
+    );
+    edit(
+        &repo,
+        "milestones/m1-text-tools/issues/02-word-count.md",
+        "        self.assertEqual(word_count(\"one two\\n three\\tfour \"), 4)\n",
+        "        self.assertEqual(word_count(\"one two\\n three\\tfour \"), 4)\n\n    def test_empty(self):\n        self.assertEqual(word_count(\"\"), 0)\n",
+    );
+    commit_all(&repo, "break the specs");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 TDD Violation: test passes immediately"), "{text}");
+    assert!(text.contains("🛑 TDD Violation: multiple behaviours at once"), "{text}");
+    assert!(text.contains("Detected: 2 new tests in one RED step"), "{text}");
+    assert!(text.contains("restart | skip | abort"), "{text}");
+    assert!(text.contains("Restarts exhausted (2/2)\n\nskip | abort"), "{text}");
+    let j = journal(&repo);
+    let reds: Vec<_> = events(&j, "task_red").into_iter().filter(|e| !e["violation"].is_null()).collect();
+    assert_eq!(reds.iter().filter(|e| e["issue"] == "01").count(), 3, "one try and two restarts");
+    assert_eq!(reds.iter().filter(|e| e["issue"] == "02").count(), 3);
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("⏭️ Skipped"), "{p}");
+    assert!(row(&p, "02").contains("⏭️ Skipped"), "{p}");
+    for no in ["03", "04", "05"] {
+        assert!(row(&p, no).contains("⬜ Todo"), "dependents keep their status: {p}");
+    }
+    assert!(p.contains("- #01 TDD violation persisted — "), "{p}");
+    assert!(text.contains("  - #03: waiting on #01 (⏭️ Skipped)"), "{text}");
+    assert!(text.contains("  - #05: waiting on #03 (itself waiting)"), "{text}");
+    assert!(text.contains("Milestone m1: run finished, work remains"), "{text}");
+    // Nothing reached the milestone branch, and the worktree stays locked for the next run.
+    assert_eq!(repo.git(&["rev-parse", BASE]), repo.git(&["rev-parse", "main"]));
+    assert!(repo.git(&["worktree", "list", "--porcelain"]).contains("locked"));
+}
+
+#[test]
+fn implementation_before_the_test_is_caught() {
+    let repo = Repo::demo();
+    command_agent(
+        &repo,
+        "if step == 'red':\n    write('textkit/slug.py', 'def slugify(t):\\n    return t\\n')\n    write(test_files[0], 'import unittest\\n')\n",
+    );
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 TDD Violation: implementation code before test"), "{text}");
+    assert!(text.contains("Detected: textkit/slug.py modified before test written"), "{text}");
+    // The violation was rolled back each time: nothing of it is left in the worktree.
+    assert!(!repo.tmp.path().join("demo-m1/textkit/slug.py").exists());
+}
+
+#[test]
+fn green_failures_are_retried_with_the_output_then_skipped() {
+    let repo = Repo::demo();
+    command_agent(
+        &repo,
+        "if step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_a(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n')\nelif step in ('green', 'fix-tests'):\n    write(impl_files[0], 'def slugify(t):\\n    return t\\n')\n",
+    );
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Tests failing (attempt 1/2)"), "{text}");
+    assert!(text.contains("🛑 Tests failing (attempt 2/2)"), "{text}");
+    assert!(text.contains("🛑 Fix attempts exhausted (2/2)"), "{text}");
+    assert!(text.contains("- test_a"), "the Failed: list names the test: {text}");
+    let calls: Vec<String> = agent_calls(&repo).into_iter().filter(|c| c.contains(" 01 1 ")).collect();
+    assert_eq!(calls, ["red 01 1 -", "green 01 1 -", "fix-tests 01 1 feedback", "fix-tests 01 1 feedback"]);
+    let j = journal(&repo);
+    assert_eq!(events(&j, "task_green").iter().filter(|e| e["issue"] == "01").count(), 3);
+    assert!(row(&plan(&repo), "01").contains("⏭️ Skipped"));
+    assert!(plan(&repo).contains("- #01 Tests failing — "));
+}
+
+#[test]
+fn a_failing_full_suite_is_retried_then_skipped() {
+    let repo = Repo::demo();
+    // Each task passes its own Verify but breaks the baseline test of the suite.
+    command_agent(
+        &repo,
+        "if step == 'red':\n    write(test_files[0], '\\nimport unittest\\nclass T%s(unittest.TestCase):\\n    def test_t%s(self):\\n        import textkit.slug as s\\n        self.assertTrue(hasattr(s, \"f%s\"))\\n' % ((os.environ['RUN_MILESTONE_TASK'],) * 3))\nelif step == 'green':\n    write(impl_files[0], '\\nimport textkit\\ntextkit.__version__ = \"broken\"\\ndef f%s():\\n    pass\\n' % os.environ['RUN_MILESTONE_TASK'])\n",
+    );
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("✗ Tests: 1 failed, "), "{text}");
+    assert!(text.contains("- test_version_is_set"), "{text}");
+    assert!(text.contains("🛑 Fix attempts exhausted (2/2)"), "{text}");
+    let fixes = agent_calls(&repo).into_iter().filter(|c| c.starts_with("fix-tests 01")).count();
+    assert_eq!(fixes, 2);
+    assert!(row(&plan(&repo), "01").contains("⏭️ Skipped"));
+    let j = journal(&repo);
+    assert_eq!(events(&j, "suite").iter().filter(|e| e["issue"] == "01").count(), 3);
+}
+
+fn crash_run(repo: &Repo, at: &str) {
+    let out = repo.cmd(&["m1", "--autonomous"]).env("RUN_MILESTONE_CRASH_AT", at).output().unwrap();
+    assert_eq!(out.status.code(), None, "expected a SIGKILL at {at}: {}", stdout(&out));
+}
+
+#[test]
+fn resume_after_a_crash_mid_issue_redoes_nothing() {
+    let repo = Repo::demo();
+    crash_run(&repo, "task_committed#1");
+    assert!(row(&plan(&repo), "01").contains("🔄 In Progress"));
+    // Leave a half-done change in the worktree, as a crash mid-task would.
+    std::fs::write(repo.tmp.path().join("demo-m1/tests/test_half.py"), "half").unwrap();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("✓ Previous run found (resuming)"), "{text}");
+    assert!(text.contains("🔄 Reconcile"), "{text}");
+    assert!(text.contains("✓ Current: Issue #01"), "{text}");
+    assert!(text.contains("✓ Discarded uncommitted changes in the worktree"), "{text}");
+    assert!(text.contains("✓ Task 1/2: Slugify lowercases and joins words with hyphens (already committed)"), "{text}");
+    let j = journal(&repo);
+    let task1: Vec<_> =
+        events(&j, "task_committed").into_iter().filter(|e| e["issue"] == "01" && e["task"] == 1).collect();
+    assert_eq!(task1.len(), 1, "task 1 was not redone");
+    assert_eq!(events(&j, "task_committed").len(), 9);
+    assert_eq!(repo.git(&["log", "--format=%s", "main..feat/m1-101-slugify"]).lines().count(), 2);
+    assert!(plan(&repo).lines().filter(|l| l.contains("| ✅ Done |")).count() == 5);
+    assert!(!repo.tmp.path().join("demo-m1/tests/test_half.py").exists());
+}
+
+#[test]
+fn an_open_pr_is_reused_after_a_crash() {
+    let repo = Repo::demo();
+    crash_run(&repo, "pr_created#1");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("✓ PR #1 reused"), "{}", stdout(&out));
+    let prs = std::fs::read_dir(repo.root.join(".git/run-milestone/forge/prs"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+        .count();
+    assert_eq!(prs, 5, "one PR per issue");
+}
+
+#[test]
+fn a_closed_pr_blocks_its_issue_until_it_is_set_back_to_todo() {
+    let repo = Repo::demo();
+    crash_run(&repo, "pr_created#1");
+    assert_exit(&repo.run(&["prs", "--close", "1"]), 0);
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("🚫 Blocked"), "{p}");
+    assert!(p.contains("- #01 PR #1 closed without merge: needs a human"), "{p}");
+    assert!(row(&p, "02").contains("✅ Done"), "{p}");
+    assert!(row(&p, "03").contains("⬜ Todo"), "{p}");
+    // The person sets it back to Todo: a new PR is made and merged.
+    edit(
+        &repo,
+        PLAN,
+        "| 01 | Add slugify | #101 | P0 | – | 🚫 Blocked |",
+        "| 01 | Add slugify | #101 | P0 | – | ⬜ Todo |",
+    );
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let p = plan(&repo);
+    assert!(p.lines().filter(|l| l.contains("| ✅ Done |")).count() == 5, "{p}");
+    assert!(!row(&p, "01").contains("| #1 |"), "a new PR, not the closed one: {}", row(&p, "01"));
+}
+
+#[test]
+fn never_main_a_protected_pattern_stops_the_run_and_changes_nothing() {
+    let repo = Repo::demo();
+    repo.write(
+        ".run-milestone.yml",
+        "test_command: python3 -m unittest discover -s tests -t .\nprotected_branches: [main, \"feat/*\"]\n",
+    );
+    commit_all(&repo, "protect feat/*");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Never target main: refusing to push to `feat/m1-101-slugify`"), "{text}");
+    assert!(!repo.root.join(".git/run-milestone/forge/prs/1.json").exists());
+    let j = journal(&repo);
+    assert_eq!(events(&j, "never_main").len(), 1);
+    assert_eq!(repo.git(&["rev-parse", BASE]), repo.git(&["rev-parse", "main"]));
+}
+
+#[test]
+fn never_main_a_pr_retargeted_to_main_is_refused_at_merge() {
+    let repo = Repo::demo();
+    crash_run(&repo, "pr_created#1");
+    let rec = repo.root.join(".git/run-milestone/forge/prs/1.json");
+    let text = std::fs::read_to_string(&rec).unwrap();
+    std::fs::write(
+        &rec,
+        text.replace(&format!("\"base\":\"{BASE}\""), "\"base\":\"main\"")
+            .replace(&format!("\"base\": \"{BASE}\""), "\"base\": \"main\""),
+    )
+    .unwrap();
+    let main_before = repo.git(&["rev-parse", "main"]);
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    assert!(stdout(&out).contains("🛑 Never target main: refusing to merge into `main`"), "{}", stdout(&out));
+    assert_eq!(repo.git(&["rev-parse", "main"]), main_before);
+}
+
+#[test]
+fn no_worktree_runs_in_the_current_checkout() {
+    let repo = Repo::demo();
+    let out = repo.run(&["m1", "--autonomous", "--no-worktree"]);
+    assert_exit(&out, 2);
+    assert!(crate::common::stderr(&out).contains(
+        "--no-worktree: the current checkout is on `main`, expected the milestone branch `milestone/m1-text-tools`"
+    ));
+    // Refused before anything was written: no branch, no state.
+    assert_eq!(repo.git(&["branch", "--list", BASE]), "");
+    assert!(!repo.root.join(".git/run-milestone").exists());
+    repo.git(&["switch", "-q", "-c", BASE]);
+    let out = repo.run(&["m1", "--autonomous", "--no-worktree"]);
+    assert_exit(&out, 0);
+    assert!(!repo.tmp.path().join("demo-m1").exists());
+    assert!(plan(&repo).lines().filter(|l| l.contains("| ✅ Done |")).count() == 5);
+    assert_eq!(repo.git(&["branch", "--show-current"]), BASE);
+    assert!(Path::new(&repo.root.join("textkit/summary.py")).exists());
+}
+
+#[test]
+fn cleanup_removes_the_worktree_and_force_discards_changes() {
+    let repo = Repo::demo();
+    crash_run(&repo, "task_committed#1");
+    let wt = repo.tmp.path().join("demo-m1");
+    std::fs::write(wt.join("scratch.txt"), "x").unwrap();
+    let out = repo.run(&["cleanup", "m1"]);
+    assert_exit(&out, 2);
+    assert!(wt.exists());
+    let out = repo.run(&["cleanup", "m1", "--force"]);
+    assert_exit(&out, 0);
+    assert!(!wt.exists());
+    assert!(!repo.git(&["worktree", "list"]).contains("demo-m1"));
+    // The branches stay.
+    assert!(repo.git(&["branch", "--list", "feat/m1-101-slugify"]).contains("feat/m1-101-slugify"));
+}
