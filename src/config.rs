@@ -207,7 +207,7 @@ impl Default for ForgeConfig {
     }
 }
 
-/// `policy:` — stop conditions, limits and thresholds (the seed's values by default).
+/// `policy:` — stop conditions, limits, globs and labels (the seed's values by default).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicyConfig {
@@ -216,20 +216,61 @@ pub struct PolicyConfig {
     /// Regexes that each mark one new test in an added line (more than one in RED is
     /// "multiple behaviours at once").
     pub new_test_patterns: Vec<String>,
-    /// GREEN retries after a failed Verify (the agent gets the output).
-    pub max_green_retries: u32,
-    /// Restarts of a task after a TDD violation (autonomous), then the issue is skipped.
+    /// Restarts of a task after a TDD violation, then `skip | abort`.
     pub max_tdd_restarts: u32,
-    /// Fix attempts for failing tests and review findings, then skip.
+    /// Fix attempts for failing tests and review findings, then `skip | abort`.
     pub max_fix_attempts: u32,
     /// Wall-clock limit of `test_command`, Verify and lint commands.
     pub test_timeout_seconds: u64,
+    /// Wall-clock limit of one reviewer call; when it runs out the review is marked pending.
+    pub review_timeout_seconds: u64,
+    /// A check-only lint command whose findings feed the Stage 2 built-in pass (e.g. `ruff check`).
+    pub lint_command: Option<String>,
+    /// Protected surfaces: changed files matching `globs` get `label` (the seed's table).
+    pub surfaces: Vec<SurfaceRule>,
+    /// Labels that hold a PR back from auto-merge (the issue becomes 👀 Needs Review).
+    pub hold_labels: Vec<String>,
+    /// Where schema migrations live.
+    pub migration_globs: Vec<String>,
+    /// Manifests whose added dependencies get a license check.
+    pub dependency_manifests: Vec<String>,
+    /// Scope tag → path globs. A change outside the globs of an issue's `scope` tags is a hard stop.
+    pub scopes: std::collections::BTreeMap<String, Vec<String>>,
+    /// Sensitive code (auth, billing): changed inside the issue's scope → `sensitive-review`.
+    pub sensitive_globs: Vec<String>,
+    /// Large diff: more files than this is a soft stop (skip, log).
+    pub max_diff_files: usize,
+    /// Large diff: more changed lines (added + deleted) than this is a soft stop.
+    pub max_diff_lines: usize,
+    /// An lcov (`lcov.info`) or Cobertura (`coverage.xml`) report written by `test_command`,
+    /// relative to the repository root.
+    pub coverage_report: Option<String>,
+    /// Line coverage below this percentage → `needs-test-review`.
+    pub min_coverage: f64,
+}
+
+/// One row of the protected-surfaces table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurfaceRule {
+    pub name: String,
+    pub globs: Vec<String>,
+    pub label: String,
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
 }
 
 impl Default for PolicyConfig {
     fn default() -> Self {
+        let surface = |name: &str, globs: &[&str], label: &str| SurfaceRule {
+            name: name.into(),
+            globs: strings(globs),
+            label: label.into(),
+        };
         PolicyConfig {
-            test_globs: [
+            test_globs: strings(&[
                 "tests/**",
                 "test/**",
                 "**/tests/**",
@@ -241,22 +282,47 @@ impl Default for PolicyConfig {
                 "**/*Test.java",
                 "**/*_spec.rb",
                 "spec/**",
-            ]
-            .map(String::from)
-            .to_vec(),
-            new_test_patterns: [
+            ]),
+            new_test_patterns: strings(&[
                 r"^\s*(async\s+)?def\s+test_",
                 r"#\[(tokio::)?test\]",
                 r"^\s*(it|test)\s*\(",
                 r"^\s*func\s+Test[A-Z_]",
                 r"@Test\b",
-            ]
-            .map(String::from)
-            .to_vec(),
-            max_green_retries: 2,
+            ]),
             max_tdd_restarts: 2,
             max_fix_attempts: 2,
             test_timeout_seconds: 1800,
+            review_timeout_seconds: 120,
+            lint_command: None,
+            surfaces: vec![
+                surface("Auth", &["**/auth/**", "**/middleware/auth*"], "needs-human"),
+                surface("Secrets", &["**/.env*", "**/secrets*", "**/credentials*"], "needs-human"),
+                surface("Infrastructure", &["**/deploy/**", "**/infra/**", "**/Dockerfile*"], "needs-human"),
+                surface("CI/CD", &[".github/workflows/**", "**/ci/**"], "needs-human"),
+                surface("Schema migrations", &["**/migrations/**", "**/alembic/**"], "needs-db-review"),
+                surface("Dependencies", &["**/requirements*.txt", "**/package*.json", "**/*.lock"], "needs-dep-review"),
+            ],
+            hold_labels: strings(&[
+                "needs-human",
+                "needs-db-review",
+                "needs-dep-review",
+                "sensitive-review",
+                "needs-test-review",
+            ]),
+            migration_globs: strings(&["**/migrations/**", "**/alembic/**"]),
+            dependency_manifests: strings(&[
+                "**/Cargo.toml",
+                "**/package.json",
+                "**/requirements*.txt",
+                "**/pyproject.toml",
+            ]),
+            scopes: std::collections::BTreeMap::new(),
+            sensitive_globs: strings(&["**/auth/**", "**/auth*.*", "**/billing/**", "**/billing*.*", "**/payment*/**"]),
+            max_diff_files: 8,
+            max_diff_lines: 400,
+            coverage_report: None,
+            min_coverage: 50.0,
         }
     }
 }

@@ -2,3 +2,4 @@
 //! surfaces, migrations, licenses, scope, diff size and coverage).
 
 pub mod branches;
+pub mod labels;
