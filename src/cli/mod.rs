@@ -5,6 +5,7 @@ pub mod check;
 pub mod cleanup;
 pub mod completions;
 pub mod panic;
+pub mod prompt;
 pub mod prs;
 pub mod run;
 pub mod status;

@@ -14,14 +14,8 @@ use crate::ui::Ui;
 use super::RunFlags;
 
 pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i32, Error> {
-    for (on, flag) in [
-        (flags.skip_code_review, "--skip-code-review"),
-        (flags.metrics, "--metrics"),
-        (flags.metrics_file.is_some(), "--metrics-file"),
-    ] {
-        if on {
-            ui.warn(format!("{flag} is not yet available in this version; it has no effect yet"));
-        }
+    if flags.skip_code_review {
+        ui.warn("--skip-code-review is not yet available in this version; it has no effect yet");
     }
     if flags.subagent {
         ui.warn("--subagent: every agent call already runs as a fresh agent process, with separate reviewer agents; the flag changes nothing");
@@ -30,9 +24,6 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i3
         let setup = Setup::load(dir, id)?;
         return dry_run(ui, &setup, flags);
     }
-    if !flags.autonomous {
-        ui.warn("the interactive prompt is not yet available in this version: stops take the autonomous policy (restart/fix ≤ 2, then skip)");
-    }
     let opts = RunOptions {
         autonomous: flags.autonomous,
         subagent: flags.subagent,
@@ -40,8 +31,15 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i3
         skip_plan_review: flags.skip_plan_review,
         no_worktree: flags.no_worktree,
         agent: flags.agent,
+        metrics: flags.metrics,
+        metrics_file: flags.metrics_file.clone(),
     };
-    crate::engine::run::run(ui, dir, id, opts)
+    let decider: Box<dyn crate::engine::decide::Decider> = if flags.autonomous {
+        Box::new(crate::engine::decide::Autonomous)
+    } else {
+        Box::new(super::prompt::Interactive::new(super::prompt::stdin_lines()))
+    };
+    crate::engine::run::run(ui, dir, id, opts, decider)
 }
 
 fn dry_run(ui: &Ui, setup: &Setup, flags: &RunFlags) -> Result<i32, Error> {

@@ -6,7 +6,7 @@ use std::path::Path;
 use git2::Repository;
 use serde_json::json;
 
-use super::decide::{Autonomous, Command, Decider, Stop, StopKind};
+use super::decide::{Command, Decider, Stop, StopKind};
 use super::session::{Halt, RunOptions, Session, Stats};
 use super::setup::Setup;
 use super::tests_report::TestRun;
@@ -85,6 +85,7 @@ pub fn bootstrap<'a>(
     let fingerprint = gate::fingerprint(&milestone);
     ui.blank();
     let mut gate_note = json!(null);
+    let mut gate_decision: Option<Command> = None;
     if opts.skip_plan_review {
         ui.line("🔍 Quality Gate");
         ui.line("⏭️ Skipped (--skip-plan-review)");
@@ -107,9 +108,13 @@ pub fn bootstrap<'a>(
             let lines: Vec<String> = rendered.into_iter().skip_while(String::is_empty).collect();
             let stop = Stop::new(StopKind::QualityGate, headline, lines, &[Command::Approve, Command::Abort]);
             let decision = decider.decide(ui, &stop);
-            if decision.command != Command::Approve {
-                return Err(Halt::Abort("Fix issues in IMPLEMENTATION_PLAN.md".into()));
+            gate_decision = Some(decision.command);
+            match decision.command {
+                Command::Approve => {}
+                Command::Panic => return Err(Halt::Panic),
+                _ => return Err(Halt::Abort("Fix issues in IMPLEMENTATION_PLAN.md".into())),
             }
+            gate_note["approved"] = json!(true);
             ui.ok("Approved (recorded)");
             write_gate_state(&state_dir, &fingerprint, true)?;
         }
@@ -181,6 +186,16 @@ pub fn bootstrap<'a>(
         started: std::time::Instant::now(),
         resumed,
     };
+    if let Some(command) = gate_decision {
+        *session.stats.commands_used.entry(command.name().to_string()).or_default() += 1;
+        if command == Command::Approve {
+            session.stats.approvals.push("Quality gate: critical issues approved".into());
+        }
+        session.log(
+            "decision",
+            json!({"stop": "QualityGate", "command": command.name(), "automatic": session.decider.is_autonomous()}),
+        )?;
+    }
     session.log(
         "run_started",
         json!({"milestone": session.id.to_string(), "mode": if session.opts.autonomous { "autonomous" } else { "interactive" },
@@ -241,10 +256,4 @@ fn check_current_checkout(setup: &Setup) -> Result<(), Halt> {
         ));
     }
     Ok(())
-}
-
-/// The decider for the options: autonomous, or the interactive prompt.
-pub fn decider_for(opts: &RunOptions) -> Box<dyn Decider> {
-    let _ = opts;
-    Box::new(Autonomous)
 }

@@ -86,16 +86,22 @@ pub struct Stop {
     /// Findings and details, printed between the headline and the command line.
     pub lines: Vec<String>,
     pub allowed: Vec<Command>,
+    /// The 📊 Current State block, for `status` at the prompt (filled in by the engine).
+    pub status: Vec<String>,
 }
 
 impl Stop {
     pub fn new(kind: StopKind, headline: impl Into<String>, lines: Vec<String>, allowed: &[Command]) -> Stop {
-        Stop { kind, headline: headline.into(), lines, allowed: allowed.to_vec() }
+        Stop { kind, headline: headline.into(), lines, allowed: allowed.to_vec(), status: Vec::new() }
     }
 
-    /// `fix | skip | abort`.
+    /// `fix | skip | abort` (a NEEDS_CONTEXT stop also takes a typed answer).
     pub fn allowed_line(&self) -> String {
-        self.allowed.iter().map(|c| c.name()).collect::<Vec<_>>().join(" | ")
+        let mut items: Vec<&str> = self.allowed.iter().map(|c| c.name()).collect();
+        if self.kind == StopKind::NeedsContext {
+            items.insert(0, "<answer>");
+        }
+        items.join(" | ")
     }
 
     /// Prints the block: headline, findings, and the allowed commands as its last line.

@@ -167,6 +167,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             *s.stats.labels.entry(l.clone()).or_default() += 1;
             s.ui.ok(format!("Label: {l}"));
         }
+        s.stats.pr_labels.entry(pr.number).or_default().extend(labels.iter().cloned());
     }
     merge_when_green(s, &issue, &pr)
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::bootstrap::{bootstrap, decider_for};
-use super::decide::{Command, Stop, StopKind};
+use super::bootstrap::bootstrap;
+use super::decide::{Command, Decider, Stop, StopKind};
 use super::issue::run_issue;
 use super::naming;
 use super::select::next_issue;
@@ -20,37 +20,47 @@ use crate::plan::{IssueNo, Status};
 use crate::ui::Ui;
 
 /// Runs milestone `id`; returns the exit code (0 finished, 3 aborted) or an error.
-pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, opts: RunOptions) -> Result<i32, Error> {
-    let decider = decider_for(&opts);
+pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, opts: RunOptions, decider: Box<dyn Decider>) -> Result<i32, Error> {
     let mut s = match bootstrap(ui, dir, id, opts, decider) {
         Ok(s) => s,
         Err(Halt::Abort(reason)) => {
             print_aborted(ui, id, &reason);
             return Ok(ErrorKind::Stopped.exit_code());
         }
+        Err(Halt::Panic) => {
+            super::panic::print_block(ui, None);
+            return Ok(ErrorKind::Stopped.exit_code());
+        }
         Err(Halt::Error(e)) => return Err(e),
     };
-    match main_loop(&mut s) {
-        Ok(()) => {
-            if let Err(halt) = super::summary::finish(&mut s) {
-                return Err(match halt {
-                    Halt::Abort(reason) => Error::stopped(reason),
-                    Halt::Error(e) => e,
-                });
+    let result = main_loop(&mut s);
+    let code = match result {
+        Ok(()) => match super::summary::finish(&mut s) {
+            Ok(()) => {
+                let _ = s.log("run_finished", json!({"outcome": "finished"}));
+                Ok(0)
             }
-            let _ = s.log("run_finished", json!({"outcome": "finished"}));
-            Ok(0)
-        }
+            Err(Halt::Abort(reason)) => Err(Error::stopped(reason)),
+            Err(Halt::Panic) => Err(Error::stopped("panic")),
+            Err(Halt::Error(e)) => Err(e),
+        },
         Err(Halt::Abort(reason)) => {
             let _ = s.log("run_finished", json!({"outcome": "aborted", "reason": reason}));
             print_aborted(ui, id, &reason);
+            Ok(ErrorKind::Stopped.exit_code())
+        }
+        Err(Halt::Panic) => {
+            super::panic::halt(&mut s);
             Ok(ErrorKind::Stopped.exit_code())
         }
         Err(Halt::Error(e)) => {
             let _ = s.log("run_finished", json!({"outcome": "error", "message": e.message}));
             Err(e)
         }
-    }
+    };
+    // The metrics are the last thing on stdout, whatever the outcome.
+    super::metrics::emit(&s)?;
+    code
 }
 
 /// The seed's `⛔ Milestone aborted` block.
@@ -136,6 +146,9 @@ pub fn record_end(s: &mut Session, no: IssueNo, end: &IssueEnd) -> Result<(), Ha
         IssueEnd::Skipped { reason } => ("skipped", None, Some(reason.clone())),
         IssueEnd::Blocked { reason } => ("blocked", None, Some(reason.clone())),
     };
+    let m = s.stats.per_issue.entry(no).or_default();
+    m.outcome = Some(outcome.to_string());
+    m.pr = pr;
     s.log("issue_finished", json!({"issue": no.padded(), "outcome": outcome, "pr": pr, "reason": reason}))
 }
 
@@ -143,18 +156,17 @@ pub fn record_end(s: &mut Session, no: IssueNo, end: &IssueEnd) -> Result<(), Ha
 fn phase_boundary(s: &mut Session, done: usize, next: usize) -> Result<Command, Halt> {
     let plan = s.milestone.plan.clone();
     let prs = s.forge.list(Some(&plan.base_branch)).map_err(|e| s.forge_fail(e))?;
-    let mut lines = Vec::new();
+    let mut listed: Vec<(u64, String)> = Vec::new();
     for issue in plan.issues.iter().filter(|i| i.phase == done) {
         let branch = naming::issue_branch(&s.id, issue, s.milestone.spec(issue.no));
         if let Some(pr) = prs.iter().rev().find(|p| p.head == branch && p.state != PrState::Closed) {
             let mark = if pr.labels.is_empty() { "✓".to_string() } else { format!("[{}]", pr.labels.join(", ")) };
-            lines.push(format!(
-                "* PR #{} — {} {mark}",
-                pr.number,
-                issue.display_title().split_once(": ").map_or("", |x| x.1)
-            ));
+            let title = issue.display_title().split_once(": ").map_or(String::new(), |x| x.1.to_string());
+            listed.push((pr.number, format!("* PR #{} — {title} {mark}", pr.number)));
         }
     }
+    listed.sort();
+    let lines: Vec<String> = listed.into_iter().map(|(_, l)| l).collect();
     let headline = format!(
         "✓ Phase {} complete — {} ready",
         plan.phases[done].number,

@@ -32,6 +32,10 @@ pub struct RunOptions {
     pub skip_plan_review: bool,
     pub no_worktree: bool,
     pub agent: Option<AgentKind>,
+    /// `--metrics`: the metrics JSON as the last thing on stdout.
+    pub metrics: bool,
+    /// `--metrics-file F`: the metrics JSON in F instead.
+    pub metrics_file: Option<PathBuf>,
 }
 
 /// Why a run stops early.
@@ -39,6 +43,8 @@ pub struct RunOptions {
 pub enum Halt {
     /// `abort` (typed or by policy): state saved, resumable.
     Abort(String),
+    /// `panic` typed at a prompt: stop at once.
+    Panic,
     /// Anything else: an error with its kind.
     Error(Error),
 }
@@ -79,6 +85,62 @@ pub struct Stats {
     pub commands_used: BTreeMap<String, u32>,
     pub labels: BTreeMap<String, u32>,
     pub approvals: Vec<String>,
+    pub spec_pass_first_try: u32,
+    pub spec_required_fix: u32,
+    pub quality_pass_first_try: u32,
+    pub quality_required_fix: u32,
+    /// Review stages run (Stage 1 + Stage 2, retries included).
+    pub review_stages: u32,
+    /// PRs whose reviews reported warnings.
+    pub prs_with_warnings: Vec<u64>,
+    /// Labels put on each PR.
+    pub pr_labels: BTreeMap<u64, Vec<String>>,
+    pub per_issue: BTreeMap<IssueNo, IssueMetrics>,
+}
+
+/// Per-issue detail for `--metrics`.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct IssueMetrics {
+    pub outcome: Option<String>,
+    pub pr: Option<u64>,
+    pub tasks: Vec<serde_json::Value>,
+    pub tdd_violations: u32,
+    pub findings: FindingCounts,
+    pub agent: AgentTotals,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct FindingCounts {
+    pub critical: u32,
+    pub warning: u32,
+    pub other: u32,
+}
+
+/// Agent calls and what the backends reported about them.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct AgentTotals {
+    pub calls: u32,
+    pub cost_usd: Option<f64>,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub turns: Option<u32>,
+}
+
+impl AgentTotals {
+    pub fn add(&mut self, u: &crate::agent::Usage) {
+        self.calls += 1;
+        fn sum<T: std::ops::Add<Output = T> + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
+            match (a, b) {
+                (Some(x), Some(y)) => Some(x + y),
+                (x, None) => x,
+                (None, y) => y,
+            }
+        }
+        self.cost_usd = sum(self.cost_usd, u.cost_usd);
+        self.input_tokens = sum(self.input_tokens, u.input_tokens);
+        self.output_tokens = sum(self.output_tokens, u.output_tokens);
+        self.turns = sum(self.turns, u.turns);
+    }
 }
 
 pub struct Session<'a> {
@@ -142,7 +204,9 @@ impl Session<'_> {
 
     /// Shows a stop, takes the decision, counts and journals it.
     pub fn decide(&mut self, issue: Option<IssueNo>, stop: &Stop) -> Result<Decision, Halt> {
-        let decision = self.decider.decide(self.ui, stop);
+        let mut stop = stop.clone();
+        stop.status = self.current_state();
+        let decision = self.decider.decide(self.ui, &stop);
         *self.stats.commands_used.entry(decision.command.name().to_string()).or_default() += 1;
         self.log(
             "decision",
@@ -155,7 +219,22 @@ impl Session<'_> {
                 "automatic": decision.automatic,
             }),
         )?;
+        if decision.command == super::decide::Command::Panic {
+            return Err(Halt::Panic);
+        }
+        if decision.command == super::decide::Command::Approve {
+            let who = issue.map(|n| format!("{n} ")).unwrap_or_default();
+            self.stats.approvals.push(format!("{who}{}", stop.headline.trim_start_matches("🛑 ")));
+        }
         Ok(decision)
+    }
+
+    /// The 📊 Current State block (plan as on disk, the forge's PRs into the milestone branch).
+    pub fn current_state(&mut self) -> Vec<String> {
+        let _ = self.milestone.reload_plan();
+        let base = self.base_branch();
+        let prs = self.forge.list(Some(&base)).unwrap_or_default();
+        super::status::current_state(&self.id, &self.milestone.plan, &prs)
     }
 
     /// Re-reads the plan (hand edits win), applies `edit`, writes it atomically.

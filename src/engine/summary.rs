@@ -110,17 +110,42 @@ pub fn finish(s: &mut Session) -> Result<(), Halt> {
     }
     ui.blank();
     ui.line(format!("PRs: {} created", st.prs_created.len()));
+    let flagged: std::collections::BTreeSet<u64> = st
+        .pr_labels
+        .iter()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(n, _)| *n)
+        .chain(st.prs_with_warnings.iter().copied())
+        .collect();
+    let clean = st.prs_created.iter().filter(|n| !flagged.contains(n)).count();
+    if !st.prs_created.is_empty() {
+        ui.line(format!("  ✓ Clean: {clean}"));
+        ui.line(format!("  ⚠️ Warnings: {}", st.prs_with_warnings.len()));
+        if !st.labels.is_empty() {
+            let labels: Vec<String> = st.labels.iter().map(|(l, n)| format!("{l} ({n})")).collect();
+            ui.line(format!("  🏷️ Labels: {}", labels.join(", ")));
+        }
+    }
     let tdd = if st.tdd_violations == 0 {
         format!("TDD cycles: {} (all compliant)", st.tasks_total)
     } else {
-        format!("TDD cycles: {} ({} violations caught)", st.tasks_total, st.tdd_violations)
+        format!(
+            "TDD cycles: {} ({} compliant, {} violations caught)",
+            st.tasks_total, st.tdd_compliant, st.tdd_violations
+        )
     };
     ui.line(tdd);
-    if !st.labels.is_empty() {
+    let reviewed = st.prs_created.len() as u32;
+    if st.review_stages > 0 && st.review_stages == reviewed * 2 {
+        ui.line(format!("Review stages: {} ({reviewed} × 2)", st.review_stages));
+    } else {
+        ui.line(format!("Review stages: {}", st.review_stages));
+    }
+    if !st.approvals.is_empty() {
         ui.blank();
-        ui.line("Labels applied:");
-        for (l, n) in &st.labels {
-            ui.line(format!("  {l}: {n}"));
+        ui.line("Approved (recorded):");
+        for a in &st.approvals {
+            ui.line(format!("  - {a}"));
         }
     }
     if !st.commands_used.is_empty() {

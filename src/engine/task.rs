@@ -60,7 +60,9 @@ pub enum TaskEnd {
     Stopped(IssueEnd),
 }
 
-/// Runs the implementer on one step; BLOCKED / NEEDS_CONTEXT end the issue.
+/// Runs the implementer on one step. BLOCKED ends the issue; NEEDS_CONTEXT asks the person
+/// (the seed's `interview`): their answer goes back to the agent; autonomously the issue is
+/// skipped with the question recorded.
 pub fn implement(
     s: &mut Session,
     issue: &Issue,
@@ -69,6 +71,81 @@ pub fn implement(
     step: Step,
     feedback: Option<&str>,
 ) -> Result<Result<Outcome, IssueEnd>, Halt> {
+    let mut answers: Vec<String> = Vec::new();
+    loop {
+        let mut fb = feedback.map(str::to_string);
+        if !answers.is_empty() {
+            let qa = answers.join("\n\n");
+            fb = Some(match fb {
+                Some(f) => format!("{f}\n\n{qa}"),
+                None => qa,
+            });
+        }
+        let outcome = call(s, issue, spec, task, step, fb.as_deref())?;
+        match outcome {
+            Ok(o) if o.status == Status::Blocked => {
+                s.ui.line(format!("🚫 Agent blocked: {}", o.message));
+                return Ok(Err(IssueEnd::Blocked { reason: format!("agent blocked: {}", o.message) }));
+            }
+            Ok(o) if o.status == Status::NeedsContext => {
+                let question = if o.message.trim().is_empty() {
+                    "(no question given)".to_string()
+                } else {
+                    o.message.trim().to_string()
+                };
+                let stop = Stop::new(
+                    StopKind::NeedsContext,
+                    format!("❓ Agent needs context: {question}"),
+                    vec![format!(
+                        "Issue {}{}",
+                        issue.no,
+                        task.map(|t| format!(" Task {}", t.number)).unwrap_or_default()
+                    )],
+                    &[Command::Skip, Command::Abort],
+                );
+                let decision = s.decide(Some(issue.no), &stop)?;
+                match (decision.command, decision.answer) {
+                    (Command::Continue, Some(answer)) if answers.len() < 3 => {
+                        s.log(
+                            "interview",
+                            json!({"issue": issue.no.padded(), "question": question, "answer": answer}),
+                        )?;
+                        answers.push(format!(
+                            "Question: {question}\nAnswer from the person running the milestone: {answer}"
+                        ));
+                    }
+                    (Command::Abort, _) => return Err(Halt::Abort(format!("Issue {} needs context", issue.no))),
+                    _ => return Ok(Err(IssueEnd::Skipped { reason: format!("needs context: {question}") })),
+                }
+            }
+            Ok(o) => {
+                if o.status == Status::DoneWithConcerns {
+                    s.ui.line(format!("⚠️ Agent concerns: {}", o.message));
+                }
+                return Ok(Ok(o));
+            }
+            Err(e) => {
+                s.ui.line(format!("✗ Agent failed: {e}"));
+                return Ok(Ok(Outcome {
+                    status: Status::Done,
+                    message: format!("agent failed: {e}"),
+                    usage: Default::default(),
+                    output: String::new(),
+                }));
+            }
+        }
+    }
+}
+
+/// One agent call, journaled, its usage added to the issue's totals.
+fn call(
+    s: &mut Session,
+    issue: &Issue,
+    spec: &Spec,
+    task: Option<&Task>,
+    step: Step,
+    feedback: Option<&str>,
+) -> Result<Result<Outcome, crate::agent::AgentError>, Halt> {
     let workdir = s.workdir.clone();
     let ctx = Context { milestone: &s.id, issue, spec, task, workdir: &workdir };
     let req = Request {
@@ -83,45 +160,24 @@ pub fn implement(
     let spinner = s.ui.spinner(format!("{} agent: {}", s.agent.name(), step.name()));
     let result = s.agent.run(&req);
     drop(spinner);
-    let (event, outcome) = match result {
-        Ok(o) => (
+    let mut fields = json!({"issue": issue.no.padded(), "task": task.map(|t| t.number), "step": step.name(), "agent": s.agent.name()});
+    let extra = match &result {
+        Ok(o) => {
+            s.stats.per_issue.entry(issue.no).or_default().agent.add(&o.usage);
             json!({"status": o.status.name(), "message": o.message, "cost_usd": o.usage.cost_usd,
                    "input_tokens": o.usage.input_tokens, "output_tokens": o.usage.output_tokens,
-                   "turns": o.usage.turns, "session_id": o.usage.session_id}),
-            Ok(o),
-        ),
-        Err(e) => (json!({"status": "ERROR", "message": e.to_string()}), Err(e)),
+                   "turns": o.usage.turns, "session_id": o.usage.session_id})
+        }
+        Err(e) => {
+            s.stats.per_issue.entry(issue.no).or_default().agent.add(&Default::default());
+            json!({"status": "ERROR", "message": e.to_string()})
+        }
     };
-    let mut fields = json!({"issue": issue.no.padded(), "task": task.map(|t| t.number), "step": step.name(), "agent": s.agent.name()});
-    if let (Some(f), serde_json::Value::Object(e)) = (fields.as_object_mut(), event) {
+    if let (Some(f), serde_json::Value::Object(e)) = (fields.as_object_mut(), extra) {
         f.extend(e);
     }
     s.log("agent", fields)?;
-    match outcome {
-        Ok(o) if o.status == Status::Blocked => {
-            s.ui.line(format!("🚫 Agent blocked: {}", o.message));
-            Ok(Err(IssueEnd::Blocked { reason: format!("agent blocked: {}", o.message) }))
-        }
-        Ok(o) if o.status == Status::NeedsContext => {
-            s.ui.line(format!("❓ Agent needs context: {}", o.message));
-            Ok(Err(IssueEnd::Skipped { reason: format!("needs context: {}", o.message) }))
-        }
-        Ok(o) => {
-            if o.status == Status::DoneWithConcerns {
-                s.ui.line(format!("⚠️ Agent concerns: {}", o.message));
-            }
-            Ok(Ok(o))
-        }
-        Err(e) => {
-            s.ui.line(format!("✗ Agent failed: {e}"));
-            Ok(Ok(Outcome {
-                status: Status::Done,
-                message: format!("agent failed: {e}"),
-                usage: Default::default(),
-                output: String::new(),
-            }))
-        }
-    }
+    Ok(result)
 }
 
 /// Runs a shell command (Verify, the suite) in the working tree.
@@ -161,6 +217,8 @@ pub fn run_task(
     let max_restarts = s.config.policy.max_tdd_restarts;
     let max_fixes = s.config.policy.max_fix_attempts;
     let start = ops::head(&s.work)?;
+    s.stats.tasks_total += 1;
+    let mut violated = false;
 
     // RED
     let mut restarts = 0;
@@ -195,7 +253,9 @@ pub fn run_task(
         )?;
         let Some(v) = violation else { break evidence };
         *tdd_flag = true;
+        violated = true;
         s.stats.tdd_violations += 1;
+        s.stats.per_issue.entry(issue.no).or_default().tdd_violations += 1;
         ops::reset_hard(&s.work, start, &s.exclude)?;
         let allowed: &[Command] = if restarts < max_restarts {
             &[Command::Restart, Command::Skip, Command::Abort]
@@ -309,10 +369,13 @@ pub fn run_task(
         json!({"issue": issue.no.padded(), "task": task.number, "sha": sha.to_string(),
                "red": record.red.as_ref().map(Evidence::json), "green": record.green.as_ref().map(Evidence::json)}),
     )?;
-    s.stats.tasks_total += 1;
-    if !*tdd_flag {
+    if !violated {
         s.stats.tdd_compliant += 1;
     }
+    s.stats.per_issue.entry(issue.no).or_default().tasks.push(json!({
+        "task": task.number, "title": task.title, "sha": sha.to_string(), "tdd_compliant": !violated,
+        "red": record.red.as_ref().map(Evidence::json), "green": record.green.as_ref().map(Evidence::json),
+    }));
     Ok(TaskEnd::Committed(record))
 }
 

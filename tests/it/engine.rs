@@ -7,70 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::common::{Repo, assert_exit, stdout};
-
-const PLAN: &str = "milestones/m1-text-tools/IMPLEMENTATION_PLAN.md";
-const BASE: &str = "milestone/m1-text-tools";
-
-fn plan(repo: &Repo) -> String {
-    std::fs::read_to_string(repo.root.join(PLAN)).unwrap()
-}
-
-fn row<'a>(plan: &'a str, no: &str) -> &'a str {
-    plan.lines().find(|l| l.starts_with(&format!("| {no} |"))).unwrap_or_else(|| panic!("no row {no} in\n{plan}"))
-}
-
-fn journal(repo: &Repo) -> Vec<Value> {
-    let path = repo.root.join(".git/run-milestone/m1/journal.jsonl");
-    std::fs::read_to_string(path).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
-}
-
-fn events<'a>(j: &'a [Value], name: &str) -> Vec<&'a Value> {
-    j.iter().filter(|e| e["event"] == name).collect()
-}
-
-fn edit(repo: &Repo, rel: &str, from: &str, to: &str) {
-    let p = repo.root.join(rel);
-    let text = std::fs::read_to_string(&p).unwrap();
-    assert!(text.contains(from), "{rel} lacks {from:?}");
-    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
-}
-
-fn commit_all(repo: &Repo, msg: &str) {
-    repo.git(&["add", "-A"]);
-    repo.git(&["commit", "-q", "-m", msg]);
-}
-
-/// A command agent (python) whose behaviour per step is given by `script` (python statements
-/// with `step`, `test_files`, `impl_files`, `write(path, text)`, `feedback` in scope).
-fn command_agent(repo: &Repo, script: &str) {
-    let path = repo.tmp.path().join("fake-agent.py");
-    let body = format!(
-        "#!/usr/bin/env python3\nimport os, sys\nprompt = sys.stdin.read()\nstep = os.environ.get('RUN_MILESTONE_STEP', '')\ntest_files = [f for f in os.environ.get('RUN_MILESTONE_TEST_FILES', '').split('\\n') if f]\nimpl_files = [f for f in os.environ.get('RUN_MILESTONE_IMPL_FILES', '').split('\\n') if f]\nfeedback = os.environ.get('RUN_MILESTONE_FEEDBACK', '')\nlog = open(os.path.join({:?}, 'agent-calls.log'), 'a')\nlog.write(step + ' ' + os.environ.get('RUN_MILESTONE_ISSUE', '') + ' ' + os.environ.get('RUN_MILESTONE_TASK', '') + ' ' + ('feedback' if feedback else '-') + '\\n')\ndef write(path, text):\n    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)\n    open(path, 'a').write(text)\n{script}\nprint('STATUS: DONE')\n",
-        repo.tmp.path().to_str().unwrap()
-    );
-    std::fs::write(&path, body).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    repo.write(
-        ".run-milestone.yml",
-        &format!(
-            "test_command: python3 -m unittest discover -s tests -t .\nagent:\n  kind: command\n  refactor: false\n  command:\n    program: {}\n",
-            path.display()
-        ),
-    );
-    commit_all(repo, "use a command agent");
-}
-
-fn agent_calls(repo: &Repo) -> Vec<String> {
-    std::fs::read_to_string(repo.tmp.path().join("agent-calls.log"))
-        .unwrap_or_default()
-        .lines()
-        .map(String::from)
-        .collect()
-}
+use crate::support::*;
 
 #[test]
 fn the_spec_agent_completes_the_demo_with_every_issue_merged() {
@@ -322,11 +259,6 @@ fn a_failing_full_suite_is_retried_then_skipped() {
     assert!(row(&plan(&repo), "01").contains("⏭️ Skipped"));
     let j = journal(&repo);
     assert_eq!(events(&j, "suite").iter().filter(|e| e["issue"] == "01").count(), 3);
-}
-
-fn crash_run(repo: &Repo, at: &str) {
-    let out = repo.cmd(&["m1", "--autonomous"]).env("RUN_MILESTONE_CRASH_AT", at).output().unwrap();
-    assert_eq!(out.status.code(), None, "expected a SIGKILL at {at}: {}", stdout(&out));
 }
 
 #[test]

@@ -3,8 +3,10 @@
 mod agents;
 mod cli;
 mod common;
+mod decisions;
 mod dry_run;
 mod engine;
 mod fixtures;
 mod forge_local;
 mod plan_edit;
+mod support;

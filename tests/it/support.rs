@@ -1,0 +1,90 @@
+//! Helpers shared by the engine and decision-loop tests: the demo's plan and journal, spec
+//! edits, and a scripted command agent.
+
+use serde_json::Value;
+
+use crate::common::{Repo, stdout};
+
+pub const PLAN: &str = "milestones/m1-text-tools/IMPLEMENTATION_PLAN.md";
+pub const BASE: &str = "milestone/m1-text-tools";
+
+pub fn plan(repo: &Repo) -> String {
+    std::fs::read_to_string(repo.root.join(PLAN)).unwrap()
+}
+
+pub fn row<'a>(plan: &'a str, no: &str) -> &'a str {
+    plan.lines().find(|l| l.starts_with(&format!("| {no} |"))).unwrap_or_else(|| panic!("no row {no} in\n{plan}"))
+}
+
+pub fn journal(repo: &Repo) -> Vec<Value> {
+    let path = repo.root.join(".git/run-milestone/m1/journal.jsonl");
+    std::fs::read_to_string(path).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+pub fn events<'a>(j: &'a [Value], name: &str) -> Vec<&'a Value> {
+    j.iter().filter(|e| e["event"] == name).collect()
+}
+
+pub fn edit(repo: &Repo, rel: &str, from: &str, to: &str) {
+    let p = repo.root.join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{rel} lacks {from:?}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+pub fn commit_all(repo: &Repo, msg: &str) {
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", msg]);
+}
+
+/// A command agent (python) whose behaviour per step is given by `script` (python statements
+/// with `step`, `test_files`, `impl_files`, `write(path, text)`, `feedback` in scope).
+pub fn command_agent(repo: &Repo, script: &str) {
+    let path = repo.tmp.path().join("fake-agent.py");
+    let body = format!(
+        "#!/usr/bin/env python3\nimport os, sys\nprompt = sys.stdin.read()\nstep = os.environ.get('RUN_MILESTONE_STEP', '')\ntest_files = [f for f in os.environ.get('RUN_MILESTONE_TEST_FILES', '').split('\\n') if f]\nimpl_files = [f for f in os.environ.get('RUN_MILESTONE_IMPL_FILES', '').split('\\n') if f]\nfeedback = os.environ.get('RUN_MILESTONE_FEEDBACK', '')\nlog = open(os.path.join({:?}, 'agent-calls.log'), 'a')\nlog.write(step + ' ' + os.environ.get('RUN_MILESTONE_ISSUE', '') + ' ' + os.environ.get('RUN_MILESTONE_TASK', '') + ' ' + ('feedback' if feedback else '-') + '\\n')\ndef write(path, text):\n    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)\n    open(path, 'a').write(text)\n{script}\nprint('STATUS: DONE')\n",
+        repo.tmp.path().to_str().unwrap()
+    );
+    std::fs::write(&path, body).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    repo.write(
+        ".run-milestone.yml",
+        &format!(
+            "test_command: python3 -m unittest discover -s tests -t .\nagent:\n  kind: command\n  refactor: false\n  command:\n    program: {}\n",
+            path.display()
+        ),
+    );
+    commit_all(repo, "use a command agent");
+}
+
+pub fn agent_calls(repo: &Repo) -> Vec<String> {
+    std::fs::read_to_string(repo.tmp.path().join("agent-calls.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// Runs the demo autonomously until the process SIGKILLs itself after journal event `at`.
+pub fn crash_run(repo: &Repo, at: &str) {
+    let out = repo.cmd(&["m1", "--autonomous"]).env("RUN_MILESTONE_CRASH_AT", at).output().unwrap();
+    assert_eq!(out.status.code(), None, "expected a SIGKILL at {at}: {}", stdout(&out));
+}
+
+/// Runs the binary with `input` on stdin (the interactive prompt reads plain lines from a pipe).
+pub fn run_with_input(repo: &Repo, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = repo
+        .cmd(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
