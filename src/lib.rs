@@ -15,5 +15,6 @@ pub mod milestone;
 pub mod plan;
 pub mod policy;
 pub mod process;
+pub mod review;
 pub mod safety;
 pub mod ui;

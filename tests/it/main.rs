@@ -9,4 +9,5 @@ mod engine;
 mod fixtures;
 mod forge_local;
 mod plan_edit;
+mod review;
 mod support;
