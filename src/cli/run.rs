@@ -14,9 +14,6 @@ use crate::ui::Ui;
 use super::RunFlags;
 
 pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i32, Error> {
-    if flags.skip_code_review {
-        ui.warn("--skip-code-review is not yet available in this version; it has no effect yet");
-    }
     if flags.subagent {
         ui.warn("--subagent: every agent call already runs as a fresh agent process, with separate reviewer agents; the flag changes nothing");
     }

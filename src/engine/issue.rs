@@ -101,6 +101,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
 
     let mut tdd_flag = had_violation(s, &issue);
     let mut records: Vec<TaskRecord> = Vec::new();
+    let mut reviewed = super::reviews::Reviewed::default();
     if open_pr.is_none() {
         let done = committed_tasks(s, &issue, &branch)?;
         let total = spec.tasks.len();
@@ -127,9 +128,18 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         let (files, lines) = ops::diff_stats(&s.work, base_tip, head, &s.exclude)?;
         s.ui.ok(format!("Implemented ({files} files, {lines} lines)"));
         s.ui.line(suite.line());
+        if s.opts.skip_code_review {
+            s.ui.line("⏭️ Code review skipped (--skip-code-review)");
+        } else {
+            match super::reviews::review(s, &issue, &spec, base_tip)? {
+                Ok(r) => reviewed = r,
+                Err(end) => return Ok(end),
+            }
+        }
     }
 
     // Push, then the PR.
+    s.ui.blank();
     if let Err(end) = push(s, &issue, &branch)? {
         return Ok(end);
     }
@@ -139,7 +149,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             pr
         }
         None => {
-            let body = super::pr_body::render(s, &issue, &spec, &records);
+            let body = super::pr_body::render(s, &issue, &spec, &records, &reviewed.summary);
             let new = NewPr {
                 title: naming::pr_title(&s.id, &issue, Some(&spec)),
                 body,
@@ -168,6 +178,13 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             s.ui.ok(format!("Label: {l}"));
         }
         s.stats.pr_labels.entry(pr.number).or_default().extend(labels.iter().cloned());
+    }
+    if reviewed.warnings > 0 {
+        s.stats.prs_with_warnings.push(pr.number);
+    }
+    if let Some(why) = reviewed.pending {
+        s.ui.line(format!("⏳ {why}: PR #{} waits for a human", pr.number));
+        return Ok(IssueEnd::NeedsReview { pr: pr.number, reason: why });
     }
     merge_when_green(s, &issue, &pr)
 }

@@ -11,6 +11,7 @@ pub mod naming;
 pub mod panic;
 pub mod pr_body;
 pub mod reconcile;
+pub mod reviews;
 pub mod run;
 pub mod select;
 pub mod session;

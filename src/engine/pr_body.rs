@@ -10,7 +10,7 @@ use super::task::TaskRecord;
 use crate::plan::{Issue, Spec};
 use crate::safety::journal::Journal;
 
-pub fn render(s: &Session, issue: &Issue, spec: &Spec, records: &[TaskRecord]) -> String {
+pub fn render(s: &Session, issue: &Issue, spec: &Spec, records: &[TaskRecord], review: &[String]) -> String {
     let mut b = String::new();
     let _ = writeln!(b, "## Issue {}\n", issue.display_title());
     if !spec.done_definition.is_empty() {
@@ -56,6 +56,13 @@ pub fn render(s: &Session, issue: &Issue, spec: &Spec, records: &[TaskRecord]) -
                     let _ = writeln!(b, "- {label}: (no evidence recorded)");
                 }
             }
+        }
+        let _ = writeln!(b);
+    }
+    if !review.is_empty() {
+        let _ = writeln!(b, "## Two-stage review\n");
+        for line in review {
+            let _ = writeln!(b, "- {line}");
         }
         let _ = writeln!(b);
     }

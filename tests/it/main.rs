@@ -10,4 +10,5 @@ mod fixtures;
 mod forge_local;
 mod plan_edit;
 mod review;
+mod reviews;
 mod support;

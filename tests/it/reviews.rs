@@ -1,0 +1,107 @@
+//! The two-stage review inside real runs: a spec review with a missing and an extra file, a
+//! quality finding fixed on attempt 1, one exhausted after 2, and a reviewer that times out.
+
+use crate::common::{Repo, assert_exit, stdout};
+use crate::support::*;
+
+/// An implementer that does RED/GREEN from the spec's code files, plus reviewer behaviour.
+fn agent(repo: &Repo, extra: &str) {
+    let script = format!(
+        "role = os.environ.get('RUN_MILESTONE_ROLE', '')\n\
+if step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T%s(unittest.TestCase):\\n    def test_t%s(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n' % ((os.environ['RUN_MILESTONE_TASK'],) * 2))\n\
+elif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n\
+{extra}"
+    );
+    command_agent(repo, &script);
+}
+
+fn single_issue(repo: &Repo) {
+    // Only issue 01, one task, so each test drives one review.
+    edit(repo, "milestones/m1-text-tools/issues/01-slugify.md", "### Task 2: Unique slug appends a number when taken (3 min)", "## Later\n\n### Not a task");
+    edit(repo, "milestones/m1-text-tools/issues/01-slugify.md", "estimated_tasks: 2", "estimated_tasks: 1");
+    commit_all(repo, "one task");
+}
+
+#[test]
+fn spec_review_reports_a_missing_and_an_extra_file_then_is_exhausted() {
+    let repo = Repo::demo();
+    edit(&repo, "milestones/m1-text-tools/issues/01-slugify.md", "- Create: `textkit/slug.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest", "- Create: `textkit/slug.py`\n- Create: `textkit/helpers.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest");
+    single_issue(&repo);
+    agent(&repo, "if step == 'green':\n    write('textkit/cache.py', 'CACHE = {}\\n')\nif role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    print('APPROVED')\n");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("Stage 1: Spec Compliance\n├─ Files: ✗"), "{text}");
+    assert!(text.contains("🛑 Spec compliance: 2 issues (attempt 1/2)"), "{text}");
+    assert!(text.contains("1. Missing: textkit/helpers.py (Task 1: Create)"), "{text}");
+    assert!(text.contains("2. Extra: textkit/cache.py (not in the spec)"), "{text}");
+    assert!(text.contains("⚠️ Issue persists (the fix changed nothing)"), "{text}");
+    assert!(text.contains("Stage 1: Spec Compliance (retry)"), "{text}");
+    assert!(text.contains("🛑 Fix attempts exhausted (2/2)"), "{text}");
+    assert!(!text.contains("Stage 2: Code Quality"), "Stage 2 runs only after Stage 1 passes: {text}");
+    assert!(row(&plan(&repo), "01").contains("⏭️ Skipped"));
+    let prs = stdout(&repo.run(&["prs"]));
+    assert!(!prs.contains("feat/m1-101-slugify"), "no PR before the review passes: {prs}");
+}
+
+#[test]
+fn a_quality_finding_is_fixed_on_attempt_1_and_only_stage_2_reruns() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    agent(
+        &repo,
+        "if step == 'fix-review':\n    write(impl_files[0] if impl_files else 'textkit/slug.py', '\\n# documented\\n')\n\
+if role == 'spec-reviewer':\n    print('PASS')\n\
+if role == 'quality-reviewer':\n    body = open('textkit/slug.py').read()\n    print('APPROVED' if 'documented' in body else 'ISSUES\\n1. [WARNING] Missing docstring — textkit/slug.py#L1')\n",
+    );
+    let out = repo.run(&["m1", "--autonomous", "--metrics"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Code quality: 1 issue (attempt 1/2)\n\n1. [WARNING] Missing docstring — textkit/slug.py#L1\n\nfix | skip | abort\n🤖 Autonomous: fix"), "{text}");
+    assert!(text.contains("Stage 2: Code Quality (retry)"), "{text}");
+    assert!(!text.contains("Stage 1: Spec Compliance (retry)"), "only the failed stage re-runs: {text}");
+    assert!(row(&plan(&repo), "01").contains("✅ Done"));
+    assert!(repo.git(&["log", "--format=%s", "main..feat/m1-101-slugify"]).contains("fix(m1): address review findings (#101)"));
+    let calls = agent_calls(&repo);
+    assert_eq!(calls.iter().filter(|c| c.starts_with("fix-review")).count(), 1);
+    let start = text.rfind("\n{\n").unwrap() + 1;
+    let m: serde_json::Value = serde_json::from_str(&text[start..]).unwrap();
+    assert_eq!(m["reviews"]["quality_required_fix"], 1);
+    assert_eq!(m["per_issue"]["01"]["findings"]["warning"], 1);
+}
+
+#[test]
+fn a_critical_quality_finding_is_exhausted_after_two_fixes() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    agent(
+        &repo,
+        "if role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    print('ISSUES\\n1. [CRITICAL] Complex logic needs refactor — textkit/slug.py#L2')\n",
+    );
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Code quality: 1 issue (attempt 2/2)"), "{text}");
+    assert!(text.contains("🛑 Fix attempts exhausted (2/2)\n\n1. [CRITICAL] Complex logic needs refactor — textkit/slug.py#L2\n\nskip | abort\n🤖 Autonomous: skip"), "{text}");
+    assert!(row(&plan(&repo), "01").contains("⏭️ Skipped"));
+    assert!(plan(&repo).contains("- #01 Fix attempts exhausted (code quality) — "));
+}
+
+#[test]
+fn a_reviewer_that_times_out_leaves_the_pr_for_a_human() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    agent(&repo, "if role == 'spec-reviewer':\n    import time\n    time.sleep(30)\n");
+    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
+    repo.write(".run-milestone.yml", &format!("{cfg}policy:\n  review_timeout_seconds: 1\n"));
+    commit_all(&repo, "short review timeout");
+    let started = std::time::Instant::now();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(25), "the reviewer was killed at its timeout");
+    let text = stdout(&out);
+    assert!(text.contains("⏳ Stage 1 review pending (reviewer timed out): PR #1 waits for a human"), "{text}");
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
+    assert!(row(&p, "03").contains("⬜ Todo"), "dependents wait: {p}");
+}
