@@ -8,3 +8,4 @@ mod engine;
 mod fixtures;
 mod forge_local;
 mod plan_edit;
+mod policy;
