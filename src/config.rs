@@ -247,6 +247,45 @@ pub struct PolicyConfig {
     pub coverage_report: Option<String>,
     /// Line coverage below this percentage → `needs-test-review`.
     pub min_coverage: f64,
+    /// The labels the elevated soft stops put on a PR (surface labels are in `surfaces`).
+    pub labels: PolicyLabels,
+    /// SPDX license ids (globs) a new dependency may not *require*: when no choice in its
+    /// license expression avoids them, it is a hard stop.
+    pub restrictive_licenses: Vec<String>,
+    /// Where installed Python packages (`*.dist-info/METADATA`) are looked up, relative to the
+    /// issue's working tree; `*` in a path component matches (e.g. `python*`).
+    pub python_site_packages: Vec<String>,
+    /// An interpreter asked for its own `purelib`/`platlib` site-packages (searched after
+    /// `python_site_packages`); `null` to skip.
+    pub python_interpreter: Option<String>,
+    /// Wall-clock limit of each license-metadata command (`cargo metadata`, the interpreter).
+    pub metadata_timeout_seconds: u64,
+}
+
+/// `policy.labels:` — which label each elevated soft stop adds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyLabels {
+    /// Schema migrations (additive, or approved breaking). Default `needs-db-review`.
+    pub schema: String,
+    /// New dependencies with a permissive (or approved) license. Default `needs-dep-review`.
+    pub dependency: String,
+    /// Sensitive (auth, billing) code changed. Default `sensitive-review`.
+    pub sensitive: String,
+    /// Line coverage below `min_coverage`. Default `needs-test-review`.
+    pub coverage: String,
+}
+
+impl Default for PolicyLabels {
+    fn default() -> Self {
+        use crate::policy::labels;
+        PolicyLabels {
+            schema: labels::NEEDS_DB_REVIEW.into(),
+            dependency: labels::NEEDS_DEP_REVIEW.into(),
+            sensitive: labels::SENSITIVE_REVIEW.into(),
+            coverage: labels::NEEDS_TEST_REVIEW.into(),
+        }
+    }
 }
 
 /// One row of the protected-surfaces table.
@@ -323,6 +362,16 @@ impl Default for PolicyConfig {
             max_diff_lines: 400,
             coverage_report: None,
             min_coverage: 50.0,
+            labels: PolicyLabels::default(),
+            restrictive_licenses: strings(&["GPL-*", "AGPL-*", "LGPL-*"]),
+            python_site_packages: strings(&[
+                ".venv/lib/python*/site-packages",
+                "venv/lib/python*/site-packages",
+                ".venv/Lib/site-packages",
+                "venv/Lib/site-packages",
+            ]),
+            python_interpreter: Some("python3".into()),
+            metadata_timeout_seconds: 120,
         }
     }
 }

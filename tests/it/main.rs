@@ -9,6 +9,7 @@ mod engine;
 mod fixtures;
 mod forge_local;
 mod plan_edit;
+mod policy;
 mod review;
 mod reviews;
 mod support;

@@ -1,0 +1,75 @@
+//! Protected surfaces (the seed's table: auth, secrets, infrastructure, CI/CD, migrations,
+//! dependency manifests): a changed file matching a rule puts the rule's label on the PR, which
+//! holds it back from auto-merge until a human looks.
+
+use super::evaluate::{Evaluation, PolicyInput, Rules};
+
+/// One note per matching rule, naming its files; the label once.
+pub(crate) fn check(input: &PolicyInput, rules: &Rules, ev: &mut Evaluation) {
+    for (rule, set) in &rules.surfaces {
+        let files: Vec<&str> = input
+            .diff
+            .files
+            .iter()
+            .filter(|f| set.is_match(&f.path) || f.old_path.as_deref().is_some_and(|p| set.is_match(p)))
+            .map(|f| f.path.as_str())
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        ev.notes.push(format!("⚠️ Protected surface ({}): {} → {}", rule.name, files.join(", "), rule.label));
+        ev.labels.insert(rule.label.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::evaluate::testing::*;
+
+    #[test]
+    fn each_seed_surface_adds_its_label() {
+        let cases = [
+            ("src/auth/login.py", "Auth", "needs-human"),
+            ("app/middleware/auth_token.py", "Auth", "needs-human"),
+            (".env.production", "Secrets", "needs-human"),
+            ("config/secrets.yaml", "Secrets", "needs-human"),
+            ("ops/credentials.json", "Secrets", "needs-human"),
+            ("deploy/k8s.yaml", "Infrastructure", "needs-human"),
+            ("infra/main.tf", "Infrastructure", "needs-human"),
+            ("Dockerfile", "Infrastructure", "needs-human"),
+            ("services/api/Dockerfile.dev", "Infrastructure", "needs-human"),
+            (".github/workflows/ci.yml", "CI/CD", "needs-human"),
+            ("tools/ci/run.sh", "CI/CD", "needs-human"),
+            ("app/migrations/README", "Schema migrations", "needs-db-review"),
+            ("alembic/env.py", "Schema migrations", "needs-db-review"),
+            ("requirements-dev.txt", "Dependencies", "needs-dep-review"),
+            ("web/package-lock.json", "Dependencies", "needs-dep-review"),
+            ("Cargo.lock", "Dependencies", "needs-dep-review"),
+        ];
+        // Only the surfaces table: no sensitive globs, no manifests to read.
+        let mut config = crate::config::PolicyConfig::default();
+        config.sensitive_globs.clear();
+        config.dependency_manifests.clear();
+        let dir = tempfile::tempdir().unwrap();
+        for (path, rule, label) in cases {
+            let ev = run(&diff(vec![added(path, "x\n")]), &config, &[], dir.path());
+            assert!(ev.labels.contains(label), "{path}: {:?}", ev.labels);
+            assert_eq!(ev.labels.len(), 1, "{path}: {:?}", ev.labels);
+            assert!(
+                ev.notes.contains(&format!("⚠️ Protected surface ({rule}): {path} → {label}")),
+                "{path}: {:?}",
+                ev.notes
+            );
+            assert!(ev.hard_stops.is_empty());
+        }
+        let ev = run(&diff(vec![added("src/authors.py", "x\n"), added("docs/ci.md", "x\n")]), &config, &[], dir.path());
+        assert!(ev.labels.is_empty(), "{:?}", ev.labels);
+    }
+
+    #[test]
+    fn one_note_per_rule_lists_its_files() {
+        let ev = run_default(vec![added("src/auth/a.py", "x\n"), added("src/auth/b.py", "y\n")]);
+        let surface: Vec<_> = ev.notes.iter().filter(|n| n.contains("Protected surface")).collect();
+        assert_eq!(surface, ["⚠️ Protected surface (Auth): src/auth/a.py, src/auth/b.py → needs-human"]);
+    }
+}
