@@ -97,11 +97,22 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     ops::checkout(&s.work, &branch)?;
     let tip = ops::tip(&s.work, &branch).ok_or_else(|| anyhow::anyhow!("branch {branch} vanished"))?;
     ops::reset_hard(&s.work, tip, &s.exclude)?;
+    // The issue's change starts where its branch left the milestone branch (which may have moved
+    // on since, when resuming).
+    let base_tip = ops::merge_base(&s.work, base_tip, tip)?;
     s.ui.ok(format!("Branch: {branch}{}", if created { "" } else { " (resumed)" }));
 
     let mut tdd_flag = had_violation(s, &issue);
     let mut records: Vec<TaskRecord> = Vec::new();
     let mut reviewed = super::reviews::Reviewed::default();
+    let mut policy_labels = std::collections::BTreeSet::new();
+    if let Some(pr) = &open_pr {
+        // Resumed after the PR was made: its stops were decided then; recompute its labels.
+        if let Ok(labels) = stop_conditions(s, &issue, &spec, base_tip, false)? {
+            policy_labels = labels;
+        }
+        policy_labels.extend(pr.labels.iter().cloned());
+    }
     if open_pr.is_none() {
         let done = committed_tasks(s, &issue, &branch)?;
         let total = spec.tasks.len();
@@ -128,6 +139,10 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         let (files, lines) = ops::diff_stats(&s.work, base_tip, head, &s.exclude)?;
         s.ui.ok(format!("Implemented ({files} files, {lines} lines)"));
         s.ui.line(suite.line());
+        match stop_conditions(s, &issue, &spec, base_tip, true)? {
+            Ok(labels) => policy_labels = labels,
+            Err(end) => return Ok(end),
+        }
         if s.opts.skip_code_review {
             s.ui.line("⏭️ Code review skipped (--skip-code-review)");
         } else {
@@ -167,8 +182,8 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             pr
         }
     };
-    let mut labels = Vec::new();
-    if tdd_flag {
+    let mut labels: Vec<String> = policy_labels.iter().filter(|l| !pr.labels.contains(l)).cloned().collect();
+    if tdd_flag && !pr.labels.iter().any(|l| l == TDD_VIOLATION_LABEL) {
         labels.push(TDD_VIOLATION_LABEL.to_string());
     }
     if !labels.is_empty() {
@@ -186,7 +201,80 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         s.ui.line(format!("⏳ {why}: PR #{} waits for a human", pr.number));
         return Ok(IssueEnd::NeedsReview { pr: pr.number, reason: why });
     }
+    let mut all_labels = policy_labels.clone();
+    all_labels.extend(labels);
+    let held = crate::policy::holds(&s.config.policy, &all_labels);
+    if !held.is_empty() {
+        s.ui.line(format!("👀 Held back from auto-merge: {}", held.join(", ")));
+        return Ok(IssueEnd::NeedsReview {
+            pr: pr.number,
+            reason: format!("labelled {}: a human reviews and merges", held.join(", ")),
+        });
+    }
     merge_when_green(s, &issue, &pr)
+}
+
+/// The stop conditions from the issue's diff against the milestone branch: notes, the large-diff
+/// soft stop, hard stops (`approve | skip | abort`) when `ask`, and the labels to put on the PR.
+fn stop_conditions(
+    s: &mut Session,
+    issue: &Issue,
+    spec: &Spec,
+    base: Oid,
+    ask: bool,
+) -> Result<Result<std::collections::BTreeSet<String>, IssueEnd>, Halt> {
+    use crate::policy::{HardStopKind, PolicyInput, evaluate};
+    let head = ops::head(&s.work)?;
+    let diff = crate::git::diff::issue_diff(&s.work, base, head, &s.exclude)?;
+    let workdir = s.workdir.clone();
+    let ev = evaluate(&PolicyInput {
+        diff: &diff,
+        config: &s.config.policy,
+        milestone: &s.id,
+        scope_tags: &spec.scope,
+        workdir: &workdir,
+    })?;
+    s.log(
+        "policy",
+        json!({"issue": issue.no.padded(), "labels": ev.labels, "notes": ev.notes,
+               "hard_stops": ev.hard_stops.iter().map(|h| &h.headline).collect::<Vec<_>>(), "soft_stop": ev.soft_stop}),
+    )?;
+    if !ask {
+        return Ok(Ok(ev.labels));
+    }
+    for note in &ev.notes {
+        s.ui.line(note);
+    }
+    if let Some(reason) = &ev.soft_stop {
+        s.ui.blank();
+        s.ui.line(format!("🛑 {reason} (soft stop: skip, log)"));
+        return Ok(Err(IssueEnd::Skipped { reason: reason.clone() }));
+    }
+    for hard in &ev.hard_stops {
+        let kind = match hard.kind {
+            HardStopKind::BreakingSchema => StopKind::BreakingSchema,
+            HardStopKind::License => StopKind::License,
+            HardStopKind::CrossBoundary => StopKind::CrossBoundary,
+        };
+        let stop = Stop::new(
+            kind,
+            hard.headline.clone(),
+            hard.lines.clone(),
+            &[Command::Approve, Command::Skip, Command::Abort],
+        );
+        match s.decide(Some(issue.no), &stop)?.command {
+            Command::Approve => {
+                s.ui.blank();
+                s.ui.ok("Approved (recorded)");
+            }
+            Command::Skip => {
+                let what = hard.headline.trim_start_matches("🛑 ").to_string();
+                return Ok(Err(IssueEnd::Skipped { reason: format!("{what} (needs approval)") }));
+            }
+            _ => return Err(Halt::Abort(format!("{} in Issue {}", hard.headline.trim_start_matches("🛑 "), issue.no))),
+        }
+    }
+    Ok(Ok(ev.labels))
 }
 
 /// Whether a TDD violation was journaled for this issue (a resumed run keeps the label).

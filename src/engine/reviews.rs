@@ -100,16 +100,27 @@ pub fn review(s: &mut Session, issue: &Issue, spec: &Spec, base: Oid) -> Result<
                     (Stage::Quality, false) => s.stats.quality_required_fix += 1,
                 }
                 out.warnings += result.warnings();
-                let warn = if result.warnings() > 0 { format!(" ({} warnings)", result.warnings()) } else { String::new() };
+                let warn =
+                    if result.warnings() > 0 { format!(" ({} warnings)", result.warnings()) } else { String::new() };
                 out.summary.push(format!("Stage {}: {}{warn}", stage.number(), stage.pass_word()));
                 break;
             }
             let (headline, lines) = result.stop_lines();
             let kind = if stage == Stage::Spec { StopKind::SpecIssues } else { StopKind::QualityIssues };
             let stop = if fixes < max {
-                Stop::new(kind, format!("{headline} (attempt {}/{max})", fixes + 1), lines, &[Command::Fix, Command::Skip, Command::Abort])
+                Stop::new(
+                    kind,
+                    format!("{headline} (attempt {}/{max})", fixes + 1),
+                    lines,
+                    &[Command::Fix, Command::Skip, Command::Abort],
+                )
             } else {
-                Stop::new(StopKind::FixExhausted, format!("🛑 Fix attempts exhausted ({max}/{max})"), lines, &[Command::Skip, Command::Abort])
+                Stop::new(
+                    StopKind::FixExhausted,
+                    format!("🛑 Fix attempts exhausted ({max}/{max})"),
+                    lines,
+                    &[Command::Skip, Command::Abort],
+                )
             };
             match s.decide(Some(issue.no), &stop)?.command {
                 Command::Fix => {
@@ -120,7 +131,9 @@ pub fn review(s: &mut Session, issue: &Issue, spec: &Spec, base: Oid) -> Result<
                     }
                 }
                 Command::Skip => {
-                    return Ok(Err(IssueEnd::Skipped { reason: format!("Fix attempts exhausted ({})", stage.label().to_lowercase()) }));
+                    return Ok(Err(IssueEnd::Skipped {
+                        reason: format!("Fix attempts exhausted ({})", stage.label().to_lowercase()),
+                    }));
                 }
                 _ => return Err(Halt::Abort(format!("{} issues in Issue {}", stage.label(), issue.no))),
             }
@@ -134,7 +147,8 @@ fn fix(s: &mut Session, issue: &Issue, spec: &Spec, result: &StageResult) -> Res
     s.ui.blank();
     s.ui.line("🔧 Fixing...");
     let before = ops::head(&s.work)?;
-    let findings: Vec<String> = result.findings.iter().enumerate().map(|(i, f)| format!("{}. {}", i + 1, f.render())).collect();
+    let findings: Vec<String> =
+        result.findings.iter().enumerate().map(|(i, f)| format!("{}. {}", i + 1, f.render())).collect();
     let feedback = format!("{} review findings to address:\n{}", result.stage.title(), findings.join("\n"));
     if let Err(end) = task::implement(s, issue, spec, None, Step::FixReview, Some(&feedback))? {
         ops::reset_hard(&s.work, before, &s.exclude)?;

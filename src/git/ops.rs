@@ -340,6 +340,11 @@ pub fn messages_since(repo: &Repository, base: Oid, head: Oid) -> anyhow::Result
     Ok(out)
 }
 
+/// Where `branch_head` forked from `base` (the change is `merge_base..branch_head`).
+pub fn merge_base(repo: &Repository, base: Oid, branch_head: Oid) -> anyhow::Result<Oid> {
+    repo.merge_base(base, branch_head).map_err(|e| err("merge base", e))
+}
+
 /// Whether `ancestor` is `descendant` or one of its ancestors.
 pub fn is_ancestor(repo: &Repository, ancestor: Oid, descendant: Oid) -> bool {
     ancestor == descendant || repo.graph_descendant_of(descendant, ancestor).unwrap_or(false)

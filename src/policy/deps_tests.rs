@@ -153,20 +153,21 @@ fn restrictive_unknown_and_missing_dependencies_stop() {
         headline: headline.into(),
         lines: vec!["Manifest: package.json".into(), format!("Reason: {reason}")],
     };
+    // In the manifest's order.
     assert_eq!(
         ev.hard_stops,
         [
-            stop("🛑 License: ghost v1.0.0 (unknown)", "node_modules/ghost/package.json not found (is it installed?)"),
             stop("🛑 License: gpl-pdf v2.1.0 (GPL-3.0)", "no choice in the license avoids GPL-3.0"),
             stop("🛑 License: nolicense v0.1.0 (unknown)", "node_modules/nolicense/package.json declares no license"),
+            stop("🛑 License: ghost v1.0.0 (unknown)", "node_modules/ghost/package.json not found (is it installed?)"),
         ]
     );
     assert_eq!(
         ev.notes.iter().filter(|n| n.starts_with("⚠️ New dependency")).collect::<Vec<_>>(),
         [
-            "⚠️ New dependency: ghost (unknown)",
             "⚠️ New dependency: gpl-pdf (GPL-3.0)",
-            "⚠️ New dependency: nolicense (unknown)"
+            "⚠️ New dependency: nolicense (unknown)",
+            "⚠️ New dependency: ghost (unknown)"
         ]
     );
 }

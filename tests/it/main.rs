@@ -12,4 +12,5 @@ mod plan_edit;
 mod policy;
 mod review;
 mod reviews;
+mod stops;
 mod support;

@@ -116,14 +116,15 @@ fn a_crate_cargo_cannot_resolve_offline_stops() {
 fn npm_dependencies_licenses_from_node_modules() {
     let (repo, base, head) = change(Some("npm"), &[("package.json", &head_manifest("npm.head.json"))]);
     let ev = eval(&repo, base, head, &PolicyConfig::default(), &[]);
+    // In the manifest's order, section by section.
     assert_eq!(
         dependency_notes(&ev),
         [
-            "⚠️ New dependency: @acme/dual-pkg ((MIT OR GPL-3.0))",
             "⚠️ New dependency: gpl-pkg (GPL-3.0)",
             "⚠️ New dependency: unknown-pkg (unknown)",
-            "⚠️ New dependency: legacy-pkg (MIT OR Apache-2.0)",
+            "⚠️ New dependency: @acme/dual-pkg ((MIT OR GPL-3.0))",
             "⚠️ New dependency: mit-pkg (MIT)",
+            "⚠️ New dependency: legacy-pkg (MIT OR Apache-2.0)",
             "⚠️ New dependency: unlicensed-pkg (UNLICENSED)",
             "⚠️ New dependency: custom-pkg (SEE LICENSE IN LICENSE.md)",
         ]

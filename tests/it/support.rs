@@ -88,3 +88,16 @@ pub fn run_with_input(repo: &Repo, args: &[&str], input: &str) -> std::process::
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// Cuts issue 01 down to its first task (each test then drives one task of one issue).
+pub fn single_issue(repo: &Repo) {
+    // Only issue 01, one task, so each test drives one review.
+    edit(
+        repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "### Task 2: Unique slug appends a number when taken (3 min)",
+        "## Later\n\n### Not a task",
+    );
+    edit(repo, "milestones/m1-text-tools/issues/01-slugify.md", "estimated_tasks: 2", "estimated_tasks: 1");
+    commit_all(repo, "one task");
+}
