@@ -199,11 +199,21 @@ pub struct ForgeConfig {
     pub push: bool,
     /// Wall-clock limit of the local forge's CI run (`test_command` on the PR head).
     pub ci_timeout_seconds: u64,
+    /// How long to wait for pending checks before leaving the PR for a human (👀 Needs Review).
+    pub checks_timeout_seconds: u64,
+    /// How often pending checks are polled.
+    pub checks_poll_seconds: u64,
 }
 
 impl Default for ForgeConfig {
     fn default() -> Self {
-        ForgeConfig { kind: ForgeKind::Local, push: false, ci_timeout_seconds: 1800 }
+        ForgeConfig {
+            kind: ForgeKind::Local,
+            push: false,
+            ci_timeout_seconds: 1800,
+            checks_timeout_seconds: 1800,
+            checks_poll_seconds: 15,
+        }
     }
 }
 

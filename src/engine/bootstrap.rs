@@ -12,6 +12,7 @@ use super::setup::Setup;
 use super::tests_report::TestRun;
 use crate::agent;
 use crate::error::Error;
+use crate::forge::Forge;
 use crate::forge::guard::Guarded;
 use crate::git::ops::{self, Exclude};
 use crate::git::repo::short;
@@ -165,7 +166,19 @@ pub fn bootstrap<'a>(
     };
 
     let forge = super::forge_setup::open(&ws, &config, &workdir)?;
-    let forge = Box::new(Guarded::new(forge, protected.clone()));
+    let mut guarded = Guarded::new(forge, protected.clone());
+    // The forge's own default branch (GitHub's repository default) is always protected.
+    if let Some(default) = guarded.default_branch().map_err(|e| Error::stopped(format!("forge: {e}")))? {
+        guarded.protect(&default)?;
+        if default == base {
+            return Err(Halt::Error(Error::input(format!(
+                "{}:{}: base branch `{base}` is the forge's default branch: expected a milestone branch",
+                milestone.plan.path.display(),
+                milestone.plan.base_branch_line
+            ))));
+        }
+    }
+    let forge: Box<dyn crate::forge::Forge> = Box::new(guarded);
     let mut session = Session {
         ui,
         id,

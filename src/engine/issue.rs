@@ -376,13 +376,46 @@ fn push(s: &mut Session, issue: &Issue, branch: &str) -> Result<Result<(), Issue
     }
 }
 
-/// Checks for the PR's head, then a squash merge guarded by that head SHA.
-fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<IssueEnd, Halt> {
-    for _round in 0..3 {
-        let head = ops::tip(&s.work, &pr.head).unwrap_or(Oid::ZERO_SHA1).to_string();
+/// Waits (bounded, with a countdown) for the checks of the PR's current head.
+fn wait_for_checks(s: &mut Session, pr: &PullRequest) -> Result<crate::forge::Checks, Halt> {
+    let timeout = std::time::Duration::from_secs(s.config.forge.checks_timeout_seconds);
+    let poll = std::time::Duration::from_secs(s.config.forge.checks_poll_seconds.max(1));
+    let started = std::time::Instant::now();
+    let mut announced = false;
+    loop {
         let spinner = s.ui.spinner(format!("checks for PR #{}", pr.number));
         let checks = s.forge.checks(pr.number).map_err(|e| s.forge_fail(e))?;
         drop(spinner);
+        if checks.state != CheckState::Pending || started.elapsed() >= timeout {
+            return Ok(checks);
+        }
+        let left = timeout.saturating_sub(started.elapsed());
+        if !announced {
+            s.ui.line(format!(
+                "⏳ Waiting for checks on PR #{} ({}; up to {})",
+                pr.number,
+                checks.summary,
+                super::summary::duration(timeout.as_secs())
+            ));
+            announced = true;
+        }
+        let spinner = s.ui.spinner(format!(
+            "⏳ checks pending on PR #{}: {} left",
+            pr.number,
+            super::summary::duration(left.as_secs())
+        ));
+        tracing::info!(pr = pr.number, left_secs = left.as_secs(), "checks pending");
+        std::thread::sleep(poll.min(left));
+        drop(spinner);
+    }
+}
+
+/// Checks for the PR's head (waited for), the branch brought up to date with its base, then a
+/// squash merge guarded by the head SHA whose checks passed. No green CI = no merge.
+fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<IssueEnd, Halt> {
+    for _round in 0..3 {
+        let head = ops::tip(&s.work, &pr.head).unwrap_or(Oid::ZERO_SHA1).to_string();
+        let checks = wait_for_checks(s, pr)?;
         s.log("checks", json!({"pr": pr.number, "sha": checks.sha, "state": format!("{:?}", checks.state), "summary": checks.summary}))?;
         match checks.state {
             CheckState::Success => s.ui.ok(format!("Checks: {}", checks.summary)),
@@ -390,10 +423,27 @@ fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<
                 s.ui.line(format!("✗ Checks: {}", checks.summary));
                 return Ok(IssueEnd::NeedsReview { pr: pr.number, reason: format!("CI failed: {}", checks.summary) });
             }
-            CheckState::Pending | CheckState::Missing => {
+            CheckState::Pending => {
+                s.ui.line(format!("⏳ Checks still pending: {}", checks.summary));
+                return Ok(IssueEnd::NeedsReview {
+                    pr: pr.number,
+                    reason: format!("checks still pending: {}", checks.summary),
+                });
+            }
+            CheckState::Missing => {
                 s.ui.line(format!("⏳ Checks: {}", checks.summary));
                 return Ok(IssueEnd::NeedsReview { pr: pr.number, reason: format!("no green CI: {}", checks.summary) });
             }
+        }
+        // The seed's hard requirement: the branch is up to date with its base before merging.
+        if let Some(new_head) = s.forge.update_branch(pr.number).map_err(|e| s.forge_fail(e))? {
+            s.ui.ok(format!(
+                "Branch updated with {} ({}): waiting for its checks again",
+                pr.base,
+                &new_head[..new_head.len().min(7)]
+            ));
+            s.log("branch_updated", json!({"pr": pr.number, "sha": new_head}))?;
+            continue;
         }
         let expected = if checks.sha.is_empty() { head } else { checks.sha.clone() };
         match s.forge.merge(pr.number, &expected).map_err(|e| s.forge_fail(e))? {

@@ -18,6 +18,12 @@ impl<F: Forge> Guarded<F> {
         &self.inner
     }
 
+    /// Adds a branch to the protected set (e.g. the forge's default branch, learnt after opening).
+    pub fn protect(&mut self, branch: &str) -> Result<(), crate::error::Error> {
+        self.protected = self.protected.with(branch)?;
+        Ok(())
+    }
+
     fn check(&self, op: &'static str, branch: &str) -> Result<(), ForgeError> {
         if self.protected.is_protected(branch) {
             tracing::warn!(op, branch, "refused: protected branch");
@@ -71,5 +77,17 @@ impl<F: Forge> Forge for Guarded<F> {
 
     fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError> {
         self.inner.list(base)
+    }
+
+    fn default_branch(&mut self) -> Result<Option<String>, ForgeError> {
+        self.inner.default_branch()
+    }
+
+    fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
+        // Updating pushes to the PR's head; its base must not be protected either.
+        let pr = self.inner.get_pr(number)?;
+        self.check("push to", &pr.head)?;
+        self.check("merge into", &pr.base)?;
+        self.inner.update_branch(number)
     }
 }

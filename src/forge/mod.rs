@@ -122,4 +122,55 @@ pub trait Forge {
     fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError>;
     /// PRs into `base` (all PRs when `None`), oldest first.
     fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError>;
+    /// The forge's default branch (GitHub's repository default), always protected.
+    fn default_branch(&mut self) -> Result<Option<String>, ForgeError> {
+        Ok(None)
+    }
+    /// Brings PR `number`'s head up to date with its base when the base moved on (the seed's
+    /// "Branch up-to-date with base"). Returns the new head SHA when it changed, so the engine
+    /// waits for the checks again. The local forge's squash merge is a three-way merge, so it
+    /// has nothing to do.
+    fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
+        let _ = number;
+        Ok(None)
+    }
+}
+
+impl Forge for Box<dyn Forge> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn push(&mut self, branch: &str) -> Result<(), ForgeError> {
+        (**self).push(branch)
+    }
+    fn find_pr(&mut self, head: &str) -> Result<Option<PullRequest>, ForgeError> {
+        (**self).find_pr(head)
+    }
+    fn create_pr(&mut self, pr: &NewPr) -> Result<PullRequest, ForgeError> {
+        (**self).create_pr(pr)
+    }
+    fn get_pr(&mut self, number: u64) -> Result<PullRequest, ForgeError> {
+        (**self).get_pr(number)
+    }
+    fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
+        (**self).add_labels(number, labels)
+    }
+    fn checks(&mut self, number: u64) -> Result<Checks, ForgeError> {
+        (**self).checks(number)
+    }
+    fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError> {
+        (**self).merge(number, expected_head)
+    }
+    fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
+        (**self).mark_draft(number)
+    }
+    fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError> {
+        (**self).list(base)
+    }
+    fn default_branch(&mut self) -> Result<Option<String>, ForgeError> {
+        (**self).default_branch()
+    }
+    fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
+        (**self).update_branch(number)
+    }
 }

@@ -32,6 +32,16 @@ impl ProtectedBranches {
         Ok(ProtectedBranches { names, set })
     }
 
+    /// The same set plus `branch`.
+    pub fn with(&self, branch: &str) -> Result<Self, Error> {
+        let mut names = self.names.clone();
+        if names.iter().any(|n| n == branch) {
+            return Ok(self.clone());
+        }
+        names.push(branch.to_string());
+        ProtectedBranches::new(&names, &[])
+    }
+
     pub fn is_protected(&self, branch: &str) -> bool {
         let b = branch.trim_start_matches("refs/heads/");
         self.set.is_match(b)
