@@ -257,6 +257,9 @@ pub struct PolicyConfig {
     pub coverage_report: Option<String>,
     /// Line coverage below this percentage → `needs-test-review`.
     pub min_coverage: f64,
+    /// Environment variables (globs) removed from agent and test processes (the seed's "No
+    /// Production Secrets Rule"); the forge and Telegram tokens are always added.
+    pub deny_env: Vec<String>,
     /// The labels the elevated soft stops put on a PR (surface labels are in `surfaces`).
     pub labels: PolicyLabels,
     /// SPDX license ids (globs) a new dependency may not *require*: when no choice in its
@@ -372,6 +375,7 @@ impl Default for PolicyConfig {
             max_diff_lines: 400,
             coverage_report: None,
             min_coverage: 50.0,
+            deny_env: strings(&["PROD_*", "*_PROD_*", "AWS_SECRET_ACCESS_KEY", "STRIPE_SECRET_KEY"]),
             labels: PolicyLabels::default(),
             restrictive_licenses: strings(&["GPL-*", "AGPL-*", "LGPL-*"]),
             python_site_packages: strings(&[

@@ -35,9 +35,25 @@ pub fn running_groups() -> Vec<u32> {
     RUNNING.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect()
 }
 
-/// Sets the environment names removed from every child process.
+/// Sets the environment names removed from every child process that is not `trusted`.
 pub fn set_denied_env(names: Vec<String>) {
     *DENIED_ENV.lock().unwrap_or_else(|p| p.into_inner()) = names;
+}
+
+/// The names of the variables in this process's environment that match `globs` (for the deny list).
+pub fn matching_env(globs: &[String]) -> Result<Vec<String>, crate::error::Error> {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in globs {
+        b.add(
+            globset::Glob::new(g)
+                .map_err(|e| crate::error::Error::input(format!(".run-milestone.yml: policy.deny_env: `{g}`: {e}")))?,
+        );
+    }
+    let set = b.build().map_err(|e| crate::error::Error::input(format!("policy.deny_env: {e}")))?;
+    let mut names: Vec<String> =
+        std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).filter(|k| set.is_match(k)).collect();
+    names.sort();
+    Ok(names)
 }
 
 /// What to run.
@@ -49,6 +65,8 @@ pub struct Cmd {
     pub env: Vec<(OsString, OsString)>,
     pub stdin: Option<Vec<u8>>,
     pub timeout: Option<Duration>,
+    /// Keeps the denied environment (the forge's own `git push` needs the user's credentials).
+    pub trusted: bool,
 }
 
 impl Cmd {
@@ -60,6 +78,7 @@ impl Cmd {
             env: Vec::new(),
             stdin: None,
             timeout: None,
+            trusted: false,
         }
     }
 
@@ -90,6 +109,12 @@ impl Cmd {
 
     pub fn timeout(mut self, t: Option<Duration>) -> Cmd {
         self.timeout = t;
+        self
+    }
+
+    /// Runs with the full environment (not for agents or tests).
+    pub fn trusted(mut self) -> Cmd {
+        self.trusted = true;
         self
     }
 
@@ -171,8 +196,10 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
     let start = Instant::now();
     let mut command = Command::new(&cmd.program);
     command.args(&cmd.args).current_dir(&cmd.cwd);
-    for name in DENIED_ENV.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-        command.env_remove(name);
+    if !cmd.trusted {
+        for name in DENIED_ENV.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            command.env_remove(name);
+        }
     }
     for (k, v) in &cmd.env {
         command.env(k, v);
@@ -226,6 +253,13 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
             timed_out = true;
             let _ = guard.child.kill();
             break guard.child.wait().ok();
+        }
+        if crate::safety::signals::requested().is_some() {
+            // Panic or Ctrl-C: the group dies now; the caller sees an interrupted run.
+            let _ = guard.child.kill();
+            let _ = guard.child.wait();
+            guard.done = true;
+            return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "stopped by a panic or an interrupt"));
         }
         std::thread::sleep(Duration::from_millis(20));
     };

@@ -11,6 +11,13 @@ use crate::ui::Ui;
 
 pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, force: bool) -> Result<i32, Error> {
     let (ws, repo) = Workspace::discover(dir)?;
+    if let Some(pid) = crate::safety::lock::holder(&ws.state_dir().join(id.to_string())) {
+        return Err(Error::new(
+            crate::error::ErrorKind::Locked,
+            format!("milestone {id} is running (pid {pid}): nothing removed"),
+        )
+        .with_hint("wait for it, or stop it with `run-milestone panic`"));
+    }
     let path = ws.worktree_path(&id.to_string());
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let shown = format!("../{name}");

@@ -159,6 +159,9 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let ui = Ui::stdio(cli.verbose);
+    if let Err(e) = crate::safety::signals::install() {
+        ui.warn(format!("cannot install signal handlers (panic / Ctrl-C): {e}"));
+    }
     match dispatch(&ui, cli) {
         Ok(code) => code,
         Err(err) => {

@@ -146,6 +146,10 @@ impl Decider for Interactive {
     fn is_autonomous(&self) -> bool {
         false
     }
+
+    fn read_line(&mut self) -> Option<String> {
+        self.lines.read_line()
+    }
 }
 
 #[cfg(test)]

@@ -26,11 +26,58 @@ pub fn milestone_state_dir(setup: &Setup) -> std::path::PathBuf {
     setup.ws.state_dir().join(setup.id.to_string())
 }
 
-/// The gate's last passing fingerprint.
-fn read_gate_state(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("gate.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["fingerprint"].as_str().map(str::to_string)
+/// The gate's last passing fingerprint. A corrupt file is moved aside (`.corrupt-<timestamp>`)
+/// and reported — never silently overwritten.
+fn read_gate_state(ui: &Ui, dir: &Path) -> Option<String> {
+    let path = dir.join("gate.json");
+    let text = std::fs::read_to_string(&path).ok()?;
+    let parsed = serde_json::from_str::<serde_json::Value>(&text).ok();
+    if let Some(fp) = parsed.as_ref().and_then(|v| v["fingerprint"].as_str()) {
+        return Some(fp.to_string());
+    }
+    let aside = dir.join(format!("gate.json.corrupt-{}", crate::safety::journal::timestamp().replace(':', "")));
+    match std::fs::rename(&path, &aside) {
+        Ok(()) => ui.warn(format!(
+            "{} was corrupt: moved aside to {}; the quality gate runs again",
+            path.display(),
+            aside.display()
+        )),
+        Err(e) => ui.warn(format!("{} is corrupt and could not be moved aside: {e}", path.display())),
+    }
+    None
+}
+
+/// Removes a stale `index.lock` of the working tree's git dir when no process holds it open
+/// (a crash mid-commit leaves one); one that is held is an error.
+fn clear_stale_index_lock(ui: &Ui, work: &Repository) -> Result<(), Error> {
+    let lock = work.path().join("index.lock");
+    if !lock.exists() {
+        return Ok(());
+    }
+    if let Some(pid) = holder_of(&lock) {
+        return Err(Error::stopped(format!(
+            "{} is held by process {pid} (a git command is running there)",
+            lock.display()
+        )));
+    }
+    std::fs::remove_file(&lock).map_err(|e| Error::internal(format!("cannot remove {}: {e}", lock.display())))?;
+    ui.ok(format!("Removed a stale {} (no process held it)", lock.display()));
+    Ok(())
+}
+
+/// A process that has `path` open (Linux: /proc/*/fd).
+fn holder_of(path: &Path) -> Option<u32> {
+    let target = std::fs::canonicalize(path).ok()?;
+    for proc_entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = proc_entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(fds) = std::fs::read_dir(proc_entry.path().join("fd")) else { continue };
+        for fd in fds.flatten() {
+            if std::fs::read_link(fd.path()).is_ok_and(|l| l == target) {
+                return Some(pid);
+            }
+        }
+    }
+    None
 }
 
 fn write_gate_state(dir: &Path, fingerprint: &str, approved: bool) -> Result<(), Error> {
@@ -59,6 +106,8 @@ pub fn bootstrap<'a>(
         check_current_checkout(&setup)?;
     }
     let state_dir = milestone_state_dir(&setup);
+    // One run per milestone: taken before anything is written.
+    let lock = crate::safety::lock::acquire(&state_dir, &setup.id.to_string())?;
     let journal_path = state_dir.join("journal.jsonl");
     let resumed = !Journal::read(&journal_path).is_empty();
     let title = if opts.autonomous {
@@ -74,6 +123,14 @@ pub fn bootstrap<'a>(
     ui.ok(format!("Milestone folder exists ({})", setup.milestone.display_path(&setup.milestone.dir.path).display()));
     ui.ok("Implementation plan loaded");
     ui.ok(if resumed { "Previous run found (resuming)" } else { "First run detected" });
+    // No production secrets near agents: a filtered environment for agent and test processes.
+    let mut deny = setup.config.policy.deny_env.clone();
+    deny.extend(["GH_TOKEN", "GITHUB_TOKEN"].map(String::from));
+    let denied = crate::process::matching_env(&deny)?;
+    if !denied.is_empty() {
+        ui.warn(format!("removed from the agent and test environment: {}", denied.join(", ")));
+    }
+    crate::process::set_denied_env(denied);
     let journal = Journal::open(&journal_path)
         .map_err(|e| Error::internal(format!("cannot open the journal {}: {e}", journal_path.display())))?;
 
@@ -90,7 +147,7 @@ pub fn bootstrap<'a>(
     if opts.skip_plan_review {
         ui.line("🔍 Quality Gate");
         ui.line("⏭️ Skipped (--skip-plan-review)");
-    } else if read_gate_state(&state_dir).as_deref() == Some(fingerprint.as_str()) {
+    } else if read_gate_state(ui, &state_dir).as_deref() == Some(fingerprint.as_str()) {
         ui.ok("Quality gate: passed earlier, plan and specs unchanged");
     } else {
         ui.line("🔍 Quality Gate");
@@ -142,6 +199,7 @@ pub fn bootstrap<'a>(
     let (work, workdir) = if opts.no_worktree {
         let work =
             Repository::open(&ws.root).map_err(|e| Error::internal(format!("open {}: {e}", ws.root.display())))?;
+        clear_stale_index_lock(ui, &work)?;
         ops::checkout(&work, &base)?;
         ui.ok("Working in the current checkout (--no-worktree)");
         (work, ws.root.clone())
@@ -151,6 +209,7 @@ pub fn bootstrap<'a>(
         let created = ops::ensure_worktree(&repo, &name, &path, &base)?;
         let work =
             Repository::open(&path).map_err(|e| Error::internal(format!("open worktree {}: {e}", path.display())))?;
+        clear_stale_index_lock(ui, &work)?;
         let shown = format!("../{name}");
         ui.ok(if created {
             format!("Worktree created: {shown} (locked)")
@@ -198,6 +257,9 @@ pub fn bootstrap<'a>(
         stats: Stats::default(),
         started: std::time::Instant::now(),
         resumed,
+        _lock: lock,
+        current_pr: None,
+        panic_typed: false,
     };
     if let Some(command) = gate_decision {
         *session.stats.commands_used.entry(command.name().to_string()).or_default() += 1;

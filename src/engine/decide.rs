@@ -134,6 +134,10 @@ pub trait Decider {
     /// Shows the stop and returns an allowed command.
     fn decide(&mut self, ui: &Ui, stop: &Stop) -> Decision;
     fn is_autonomous(&self) -> bool;
+    /// A free line from the person (the panic's token question); `None` when nobody can answer.
+    fn read_line(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// The seed's "Autonomous Mode Behavior": never prompts.

@@ -173,6 +173,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
                 draft: false,
             };
             let pr = s.forge.create_pr(&new).map_err(|e| s.forge_fail(e))?;
+            crate::safety::fault::crash_point("pr_record_written");
             s.stats.prs_created.push(pr.number);
             s.log(
                 "pr_created",
@@ -182,6 +183,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             pr
         }
     };
+    s.current_pr = Some(pr.number);
     let mut labels: Vec<String> = policy_labels.iter().filter(|l| !pr.labels.contains(l)).cloned().collect();
     if tdd_flag && !pr.labels.iter().any(|l| l == TDD_VIOLATION_LABEL) {
         labels.push(TDD_VIOLATION_LABEL.to_string());
@@ -353,7 +355,10 @@ fn push(s: &mut Session, issue: &Issue, branch: &str) -> Result<Result<(), Issue
     let mut retries = 0;
     loop {
         match s.forge.push(branch) {
-            Ok(()) => return Ok(Ok(())),
+            Ok(()) => {
+                s.log("pushed", json!({"issue": issue.no.padded(), "branch": branch}))?;
+                return Ok(Ok(()));
+            }
             Err(ForgeError::Push(message)) => {
                 let allowed: &[Command] = if retries < 2 {
                     &[Command::Retry, Command::Skip, Command::Abort]

@@ -8,6 +8,7 @@ pub mod forge_setup;
 pub mod issue;
 pub mod metrics;
 pub mod naming;
+pub mod notify;
 pub mod panic;
 pub mod pr_body;
 pub mod reconcile;

@@ -97,7 +97,9 @@ fn main_loop(s: &mut Session) -> Result<(), Halt> {
             format!("→ Proceeding to Issue {}", issue.no)
         });
         first = false;
+        s.current_pr = None;
         let end = run_issue(s, idx)?;
+        s.current_pr = None;
         record_end(s, issue.no, &end)?;
         // Leave a clean working tree for the next issue.
         let head = ops::head(&s.work)?;

@@ -165,6 +165,12 @@ pub struct Session<'a> {
     pub started: Instant,
     /// Whether this run resumed an earlier one.
     pub resumed: bool,
+    /// The run lock, held for the whole run.
+    pub _lock: crate::safety::lock::RunLock,
+    /// The open PR of the issue in progress (drafted on panic).
+    pub current_pr: Option<u64>,
+    /// `panic` was typed at this process's prompt (it then asks about the token).
+    pub panic_typed: bool,
 }
 
 impl Session<'_> {
@@ -185,8 +191,19 @@ impl Session<'_> {
         self.journal.append(event, fields).map_err(|e| {
             Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", self.journal.path().display())))
         })?;
-        crash_point(event);
-        Ok(())
+        crate::safety::fault::crash_point(event);
+        self.check_signals()
+    }
+
+    /// A panic (SIGUSR1 from `run-milestone panic`) or Ctrl-C stops the run at the next step.
+    pub fn check_signals(&self) -> Result<(), Halt> {
+        match crate::safety::signals::requested() {
+            Some(crate::safety::signals::Requested::Panic) => Err(Halt::Panic),
+            Some(crate::safety::signals::Requested::Interrupt) => {
+                Err(Halt::Abort("interrupted (Ctrl-C): state saved".into()))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Turns a forge error into a halt; a never-main refusal is journaled first (nothing changed).
@@ -220,6 +237,8 @@ impl Session<'_> {
             }),
         )?;
         if decision.command == super::decide::Command::Panic {
+            self.panic_typed = true;
+            crate::safety::signals::request_panic();
             return Err(Halt::Panic);
         }
         if decision.command == super::decide::Command::Approve {
@@ -264,23 +283,5 @@ impl Session<'_> {
     pub fn add_blocked(&mut self, no: IssueNo, reason: &str) -> Result<(), Halt> {
         let entry = format!("{no} {reason} — {}", crate::git::sign::today());
         self.edit_plan(|ed| ed.add_blocked(&entry))
-    }
-}
-
-/// Fault injection for crash-safety tests: `RUN_MILESTONE_CRASH_AT=<event>[#n]` makes the process
-/// SIGKILL itself right after the n-th (default first) journal entry of that event.
-fn crash_point(event: &str) {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static SEEN: AtomicU32 = AtomicU32::new(0);
-    let Ok(spec) = std::env::var("RUN_MILESTONE_CRASH_AT") else { return };
-    let (name, nth) = match spec.split_once('#') {
-        Some((n, k)) => (n.to_string(), k.parse().unwrap_or(1)),
-        None => (spec, 1),
-    };
-    if name == event && SEEN.fetch_add(1, Ordering::SeqCst) + 1 == nth {
-        // SAFETY: signalling our own process.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGKILL);
-        }
     }
 }

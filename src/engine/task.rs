@@ -158,8 +158,10 @@ fn call(
         timeout: Some(std::time::Duration::from_secs(s.config.agent.timeout_seconds)),
     };
     let spinner = s.ui.spinner(format!("{} agent: {}", s.agent.name(), step.name()));
+    crate::safety::fault::crash_point("agent_started");
     let result = s.agent.run(&req);
     drop(spinner);
+    s.check_signals()?;
     let mut fields = json!({"issue": issue.no.padded(), "task": task.map(|t| t.number), "step": step.name(), "agent": s.agent.name()});
     let extra = match &result {
         Ok(o) => {
@@ -183,8 +185,14 @@ fn call(
 /// Runs a shell command (Verify, the suite) in the working tree.
 pub fn run_shell(s: &Session, line: &str, label: &str) -> Result<Finished, Halt> {
     let spinner = s.ui.spinner(format!("{label}: {line}"));
-    let f = crate::process::run(&Cmd::shell(line, &s.workdir).timeout(s.test_timeout()))
-        .map_err(|e| Halt::Error(crate::error::Error::internal(format!("cannot run `{line}`: {e}"))))?;
+    let f = match crate::process::run(&Cmd::shell(line, &s.workdir).timeout(s.test_timeout())) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+            s.check_signals()?;
+            return Err(Halt::Abort("interrupted".into()));
+        }
+        Err(e) => return Err(Halt::Error(crate::error::Error::internal(format!("cannot run `{line}`: {e}")))),
+    };
     drop(spinner);
     Ok(f)
 }

@@ -142,6 +142,7 @@ impl LocalForge {
 
     fn git_push(&self, args: &[&str]) -> Result<Finished, ForgeError> {
         let mut cmd = Cmd::new("git", &self.repo_dir)
+            .trusted()
             .arg("push")
             .args(args.iter().copied())
             .timeout(Some(PUSH_TIMEOUT))
@@ -311,6 +312,17 @@ impl Forge for LocalForge {
         let Some(base_tip) = branch_tip(&self.repo, &pr.base) else {
             return refused(format!("PR #{number}: its base branch `{}` does not exist", pr.base));
         };
+        // A crash after the base moved but before the record said so: the squash commit is
+        // already on the base (its message ends with `PR #<n>`). Record it; never merge twice.
+        if let Some(done) = squashed_earlier(&self.repo, base_tip, number) {
+            let sha = done.to_string();
+            self.store.update(number, |r| {
+                r.pr.state = PrState::Merged;
+                r.pr.merged_sha = Some(sha.clone());
+                Ok(())
+            })?;
+            return Ok(MergeOutcome::Merged { sha });
+        }
         let message = format!("{}\n\nPR #{number}\n", pr.title.trim());
         let reflog = format!("run-milestone: squash-merge PR #{number} ({})", pr.head);
         let outcome = squash(&self.repo, &pr.base, base_tip, head_tip, &message, &reflog)
@@ -357,4 +369,19 @@ impl Forge for LocalForge {
     fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError> {
         Ok(self.store.all()?.into_iter().filter(|r| base.is_none_or(|b| r.pr.base == b)).map(|r| r.pr).collect())
     }
+}
+
+/// The squash commit of PR `number` among the last first-parent commits of the base, if any.
+fn squashed_earlier(repo: &Repository, base_tip: Oid, number: u64) -> Option<Oid> {
+    let marker = format!("PR #{number}");
+    let mut walk = repo.revwalk().ok()?;
+    walk.push(base_tip).ok()?;
+    walk.simplify_first_parent().ok()?;
+    for oid in walk.take(200).flatten() {
+        let commit = repo.find_commit(oid).ok()?;
+        if commit.message().is_ok_and(|m| m.trim_end().lines().last().is_some_and(|l| l.trim() == marker)) {
+            return Some(oid);
+        }
+    }
+    None
 }

@@ -55,7 +55,10 @@ pub fn squash(
     let committer = crate::git::sign::signature(repo, false)?;
     let commit = repo.commit(None, &author, &committer, message, &tree, &[&base_commit])?;
     match repo.reference_matching(&format!("refs/heads/{base}"), commit, true, base_tip, reflog) {
-        Ok(_) => Ok(Squash::Merged(commit)),
+        Ok(_) => {
+            crate::safety::fault::crash_point("merge_ref_moved");
+            Ok(Squash::Merged(commit))
+        }
         Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::NotFound | ErrorCode::Locked) => {
             Ok(Squash::BaseMoved)
         }

@@ -229,6 +229,7 @@ pub fn commit_all(repo: &Repository, parent: Oid, message: &str, exclude: &Exclu
     }
     let mut index = stage_all(repo, exclude)?;
     let tree_id = index.write_tree().map_err(|e| err("write tree", e))?;
+    crate::safety::fault::crash_point("commit_tree_written");
     if tree_id == parent_commit.tree_id() {
         return Ok(None);
     }

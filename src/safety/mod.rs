@@ -2,5 +2,9 @@
 //! scanning, locks and panic).
 
 pub mod atomic;
+pub mod fault;
 pub mod journal;
+pub mod lock;
 pub mod redact;
+pub mod revoke;
+pub mod signals;

@@ -3,6 +3,7 @@
 mod agents;
 mod cli;
 mod common;
+mod crash;
 mod decisions;
 mod dry_run;
 mod engine;
@@ -12,5 +13,6 @@ mod plan_edit;
 mod policy;
 mod review;
 mod reviews;
+mod safety;
 mod stops;
 mod support;

@@ -46,6 +46,8 @@ pub struct CheckRecord {
 pub struct Store {
     /// `<common_dir>/run-milestone/forge`.
     root: PathBuf,
+    /// The highest number among moved-aside records (never handed out again).
+    highest_corrupt: std::cell::Cell<u64>,
 }
 
 /// An exclusive lock on the store, released on drop (and by the OS if the process dies).
@@ -65,7 +67,7 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> ForgeError {
 
 impl Store {
     pub fn new(common_dir: &Path) -> Store {
-        Store { root: common_dir.join("run-milestone").join("forge") }
+        Store { root: common_dir.join("run-milestone").join("forge"), highest_corrupt: std::cell::Cell::new(0) }
     }
 
     /// `<common_dir>/run-milestone/forge/prs`.
@@ -105,15 +107,23 @@ impl Store {
             Err(e) => return Err(io_err("read", &dir, e)),
         };
         let mut numbers = Vec::new();
+        let mut corrupt = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| io_err("read", &dir, e))?;
             let name = entry.file_name();
             let Some(n) = name.to_str().and_then(|n| n.strip_suffix(".json")).and_then(parse_number) else {
+                // A moved-aside record keeps its number taken.
+                if let Some(n) =
+                    name.to_str().and_then(|n| n.split_once(".json.corrupt-")).and_then(|(n, _)| parse_number(n))
+                {
+                    corrupt.push(n);
+                }
                 continue;
             };
             numbers.push(n);
         }
         numbers.sort_unstable();
+        self.highest_corrupt.set(corrupt.into_iter().max().unwrap_or(0));
         Ok(numbers)
     }
 
@@ -128,9 +138,24 @@ impl Store {
         if bytes.is_empty() {
             return Ok(None);
         }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| ForgeError::Other(format!("local forge: {}: invalid PR record: {e}", path.display())))
+        match serde_json::from_slice(&bytes) {
+            Ok(record) => Ok(Some(record)),
+            Err(e) => {
+                // Never overwritten from empty state: the bytes are kept beside it, and reported.
+                let aside = path.with_file_name(format!(
+                    "{}.corrupt-{}",
+                    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    now_rfc3339().replace(':', "")
+                ));
+                fs::rename(&path, &aside).map_err(|e| io_err("move aside", &path, e))?;
+                tracing::warn!(
+                    "local forge: {} is not a valid PR record ({e}): moved aside to {}",
+                    path.display(),
+                    aside.display()
+                );
+                Ok(None)
+            }
+        }
     }
 
     /// Reads record `number`, which must exist.
@@ -162,7 +187,7 @@ impl Store {
     /// loser moves on to the next number. The file stays empty until [`Store::write`].
     pub fn reserve(&self) -> Result<u64, ForgeError> {
         self.ensure_dirs()?;
-        let mut n = self.numbers()?.last().copied().unwrap_or(0) + 1;
+        let mut n = self.numbers()?.last().copied().unwrap_or(0).max(self.highest_corrupt.get()) + 1;
         loop {
             let path = self.path(n);
             match OpenOptions::new().write(true).create_new(true).open(&path) {

@@ -1,0 +1,83 @@
+//! kill -9 anywhere: the binary SIGKILLs itself at a step boundary (RUN_MILESTONE_CRASH_AT), then
+//! re-running resumes to the same final state as an uninterrupted run — same merged issues, one PR
+//! each, same task commits (commits are deterministic: the tests fix the git dates).
+
+use std::sync::OnceLock;
+
+use crate::common::{Repo, assert_exit, stdout};
+use crate::support::*;
+
+#[derive(Debug, PartialEq, Eq)]
+struct Final {
+    milestone_log: String,
+    issue_branches: Vec<(String, String)>,
+    prs: String,
+    plan: String,
+}
+
+fn final_state(repo: &Repo) -> Final {
+    let branches = repo.git(&["for-each-ref", "--format=%(refname:short)", "refs/heads/feat/"]);
+    let issue_branches = branches
+        .lines()
+        .map(|b| (b.to_string(), repo.git(&["log", "--format=%H %s", &format!("main..{b}")])))
+        .collect();
+    Final {
+        milestone_log: repo.git(&["log", "--format=%H %s", &format!("main..{BASE}")]),
+        issue_branches,
+        prs: stdout(&repo.run(&["prs"])),
+        plan: plan(repo),
+    }
+}
+
+fn reference() -> &'static Final {
+    static REF: OnceLock<Final> = OnceLock::new();
+    REF.get_or_init(|| {
+        let repo = Repo::demo();
+        assert_exit(&repo.run(&["m1", "--autonomous"]), 0);
+        final_state(&repo)
+    })
+}
+
+fn crash_and_resume(points: &[&str]) {
+    let want = reference();
+    for point in points {
+        let repo = Repo::demo();
+        crash_run(&repo, point);
+        let out = repo.run(&["m1", "--autonomous"]);
+        assert_exit(&out, 0);
+        let got = final_state(&repo);
+        assert_eq!(&got, want, "after a kill -9 at {point}:\n{}", stdout(&out));
+        let prs = got.prs.lines().count();
+        assert_eq!(prs, 5, "one PR per issue after a kill at {point}");
+    }
+}
+
+#[test]
+fn kill_during_bootstrap_and_mid_agent_run() {
+    crash_and_resume(&["run_started", "baseline", "agent_started#3", "task_red#2"]);
+}
+
+#[test]
+fn kill_mid_commit_and_between_tasks() {
+    crash_and_resume(&["commit_tree_written#2", "task_committed#3", "suite#1", "review#2"]);
+}
+
+#[test]
+fn kill_around_the_pr() {
+    crash_and_resume(&["pushed#1", "pr_record_written#2", "pr_created#2", "checks#1"]);
+}
+
+#[test]
+fn kill_mid_merge_and_after_it() {
+    crash_and_resume(&["merge_ref_moved#2", "merged#2", "status#4", "issue_finished#2"]);
+}
+
+#[test]
+fn two_kills_in_one_issue_still_converge() {
+    let want = reference();
+    let repo = Repo::demo();
+    crash_run(&repo, "task_committed#1");
+    crash_run(&repo, "merge_ref_moved#1");
+    assert_exit(&repo.run(&["m1", "--autonomous"]), 0);
+    assert_eq!(&final_state(&repo), want);
+}

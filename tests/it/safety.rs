@@ -1,0 +1,241 @@
+//! Crash safety and the kill switch on real runs: one run per milestone (ten concurrent starts),
+//! `run-milestone panic` from a second process, Ctrl-C, a filtered agent environment, stale
+//! index locks, corrupt state moved aside.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{Repo, assert_exit, stderr, stdout};
+use crate::support::*;
+
+fn spawn(repo: &Repo, args: &[&str]) -> Child {
+    repo.cmd(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Processes whose command line contains `marker` (to prove none is left behind).
+fn processes_with(marker: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z');
+        if !zombie && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(marker) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+fn set_test_command(repo: &Repo, cmd: &str) {
+    repo.write(".run-milestone.yml", &format!("test_command: {cmd}\n"));
+    commit_all(repo, "test command");
+}
+
+#[test]
+fn ten_concurrent_starts_exactly_one_proceeds() {
+    let repo = Repo::demo();
+    set_test_command(&repo, "\"sleep 4.1; python3 -m unittest discover -s tests -t .\"");
+    let mut children: Vec<Child> = (0..10).map(|_| spawn(&repo, &["m1", "--autonomous"])).collect();
+    let mut refused = Vec::new();
+    let start = Instant::now();
+    while refused.len() < 9 && start.elapsed() < Duration::from_secs(60) {
+        for c in children.iter_mut() {
+            if refused.iter().any(|(id, _)| *id == c.id()) {
+                continue;
+            }
+            if let Some(status) = c.try_wait().unwrap() {
+                let mut err = String::new();
+                use std::io::Read;
+                c.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+                refused.push((c.id(), (status.code(), err)));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(refused.len(), 9, "nine runs are refused");
+    let winner = children.iter_mut().find(|c| !refused.iter().any(|(id, _)| *id == c.id())).unwrap();
+    let winner_pid = winner.id();
+    for (_, (code, err)) in &refused {
+        assert_eq!(*code, Some(4), "{err}");
+        assert!(err.contains(&format!("error: milestone m1 is already running (pid {winner_pid})")), "{err}");
+    }
+    assert!(winner.try_wait().unwrap().is_none(), "the one run proceeds");
+    winner.kill().unwrap();
+    winner.wait().unwrap();
+}
+
+#[test]
+fn panic_from_a_second_process_stops_the_run_and_drafts_its_pr() {
+    let repo = Repo::demo();
+    // The local CI of a PR (RUN_MILESTONE_PR is set for it) is slow: the run will be waiting there.
+    set_test_command(
+        &repo,
+        "\"if [ -n \\\"$RUN_MILESTONE_PR\\\" ]; then sleep 41.7; fi; python3 -m unittest discover -s tests -t .\"",
+    );
+    let run = spawn(&repo, &["m1", "--autonomous"]);
+    let prs = repo.root.join(".git/run-milestone/forge/prs/1.json");
+    wait_for("PR #1", Duration::from_secs(60), || prs.exists());
+    wait_for("its CI", Duration::from_secs(30), || !processes_with("sleep 41.7").is_empty());
+    let panic = repo.run(&["panic"]);
+    assert_exit(&panic, 0);
+    let p = stdout(&panic);
+    assert!(p.contains("🚨 PANIC triggered"), "{p}");
+    assert!(p.contains(&format!("✓ Execution halted: m1 (pid {})", run.id())), "{p}");
+    assert!(p.contains("No GitHub token in use"), "{p}");
+    let out = run.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "🚨 PANIC triggered\n\n✓ Execution halted\n✓ State saved to IMPLEMENTATION_PLAN.md\n✓ PR #1 left in draft"
+        ),
+        "{text}"
+    );
+    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&prs).unwrap()).unwrap();
+    assert_eq!(record["draft"], true);
+    assert!(processes_with("sleep 41.7").is_empty(), "no test process left behind");
+    let j = journal(&repo);
+    let panics = events(&j, "panic");
+    assert_eq!(panics.len(), 1);
+    assert_eq!(panics[0]["source"], "signal");
+    assert!(panics[0]["ts"].as_str().unwrap().ends_with('Z'));
+    assert!(row(&plan(&repo), "01").contains("🔄 In Progress"), "state saved as it was");
+    // Nothing holds the lock any more.
+    assert!(stdout(&repo.run(&["panic"])).contains("No run of this repository is in progress."));
+}
+
+#[test]
+fn ctrl_c_stops_gracefully_and_the_run_resumes() {
+    let repo = Repo::demo();
+    set_test_command(
+        &repo,
+        "\"if [ -n \\\"$RUN_MILESTONE_PR\\\" ]; then sleep 42.3; fi; python3 -m unittest discover -s tests -t .\"",
+    );
+    let run = spawn(&repo, &["m1", "--autonomous"]);
+    wait_for("the CI", Duration::from_secs(60), || !processes_with("sleep 42.3").is_empty());
+    // SAFETY: signalling the child we spawned.
+    unsafe { libc::kill(run.id() as i32, libc::SIGINT) };
+    let out = run.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("⛔ Milestone aborted"));
+    assert!(processes_with("sleep 42.3").is_empty());
+    set_test_command(&repo, "python3 -m unittest discover -s tests -t .");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    assert_eq!(plan(&repo).lines().filter(|l| l.contains("| ✅ Done |")).count(), 5);
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once() {
+    let repo = Repo::demo();
+    set_test_command(&repo, "\"sleep 43.9; python3 -m unittest discover -s tests -t .\"");
+    let run = spawn(&repo, &["m1", "--autonomous"]);
+    wait_for("the baseline", Duration::from_secs(60), || !processes_with("sleep 43.9").is_empty());
+    let started = Instant::now();
+    // SAFETY: signalling the child we spawned, twice in a row.
+    unsafe {
+        libc::kill(run.id() as i32, libc::SIGINT);
+        libc::kill(run.id() as i32, libc::SIGINT);
+    }
+    let out = run.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(matches!(out.status.code(), Some(130) | Some(3)), "{:?}", out.status);
+    assert!(processes_with("sleep 43.9").is_empty());
+}
+
+#[test]
+fn agents_and_tests_get_no_production_secrets() {
+    let repo = Repo::demo();
+    command_agent(
+        &repo,
+        "open(os.path.join(os.path.dirname(log.name), 'agent-env.txt'), 'w').write('\\n'.join(sorted(os.environ)))\nprint('STATUS: BLOCKED env recorded')\nsys.exit(0)\n",
+    );
+    // The test command records its environment too.
+    let env_file = repo.tmp.path().join("test-env.txt");
+    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap().replace(
+        "test_command: python3 -m unittest discover -s tests -t .",
+        &format!("test_command: \"env > {} && python3 -m unittest discover -s tests -t .\"", env_file.display()),
+    );
+    repo.write(".run-milestone.yml", &cfg);
+    commit_all(&repo, "record the test environment");
+    let out = repo
+        .cmd(&["m1", "--autonomous"])
+        .env("PROD_DATABASE_URL", "postgres://prod")
+        .env("AWS_SECRET_ACCESS_KEY", "abcdefghijklmnop")
+        .env("BILLING_PROD_KEY", "zzz")
+        .env("HARMLESS", "1")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: removed from the agent and test environment: AWS_SECRET_ACCESS_KEY, BILLING_PROD_KEY, PROD_DATABASE_URL\n"),
+        "{err}"
+    );
+    let agent_env = std::fs::read_to_string(repo.tmp.path().join("agent-env.txt")).unwrap();
+    let test_env = std::fs::read_to_string(&env_file).unwrap();
+    assert!(agent_env.lines().any(|l| l == "HARMLESS"), "{agent_env}");
+    assert!(test_env.contains("HARMLESS=1"), "{test_env}");
+    for secret in ["PROD_DATABASE_URL", "AWS_SECRET_ACCESS_KEY", "BILLING_PROD_KEY"] {
+        assert!(!agent_env.lines().any(|l| l == secret), "{secret} reached the agent");
+        assert!(!test_env.contains(&format!("{secret}=")), "{secret} reached the tests");
+    }
+}
+
+#[test]
+fn a_stale_index_lock_is_removed_and_corrupt_state_moved_aside() {
+    let repo = Repo::demo();
+    crash_run(&repo, "commit_tree_written#1");
+    let lock = repo.root.join(".git/worktrees/demo-m1/index.lock");
+    std::fs::write(&lock, "").unwrap();
+    let gate = repo.root.join(".git/run-milestone/m1/gate.json");
+    std::fs::write(&gate, "{ not json").unwrap();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("index.lock (no process held it)"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("gate.json was corrupt: moved aside to "), "{}", stderr(&out));
+    let aside: Vec<_> = std::fs::read_dir(repo.root.join(".git/run-milestone/m1"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("gate.json.corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(std::fs::read_to_string(aside[0].path()).unwrap(), "{ not json");
+    assert_eq!(plan(&repo).lines().filter(|l| l.contains("| ✅ Done |")).count(), 5);
+}
+
+#[test]
+fn a_corrupt_pr_record_is_moved_aside_and_its_number_not_reused() {
+    let repo = Repo::demo();
+    crash_run(&repo, "pr_created#1");
+    let rec = repo.root.join(".git/run-milestone/forge/prs/1.json");
+    std::fs::write(&rec, "garbage").unwrap();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    assert!(stderr(&out).contains("1.json is not a valid PR record"), "{}", stderr(&out));
+    assert!(!rec.exists());
+    assert!(row(&plan(&repo), "01").contains("| ✅ Done | #2 |"), "{}", plan(&repo));
+}
+
+#[test]
+fn cleanup_refuses_while_a_run_holds_the_lock() {
+    let repo = Repo::demo();
+    set_test_command(&repo, "\"sleep 44.4; python3 -m unittest discover -s tests -t .\"");
+    let mut run = spawn(&repo, &["m1", "--autonomous"]);
+    wait_for("the baseline", Duration::from_secs(60), || !processes_with("sleep 44.4").is_empty());
+    let out = repo.run(&["cleanup", "m1", "--force"]);
+    assert_exit(&out, 4);
+    assert!(stderr(&out).contains(&format!("milestone m1 is running (pid {})", run.id())));
+    run.kill().unwrap();
+    run.wait().unwrap();
+    let _ = Command::new("true").status();
+}
