@@ -200,12 +200,22 @@ pub fn bootstrap<'a>(
         let work =
             Repository::open(&ws.root).map_err(|e| Error::internal(format!("open {}: {e}", ws.root.display())))?;
         clear_stale_index_lock(ui, &work)?;
+        if ops::is_dirty(&work, &exclude)? {
+            ops::reset_hard(&work, ops::head(&work)?, &exclude)?;
+            ui.ok("Discarded uncommitted changes on the issue branch (a half-done task restarts from its last commit)");
+        }
         ops::checkout(&work, &base)?;
         ui.ok("Working in the current checkout (--no-worktree)");
         (work, ws.root.clone())
     } else {
         let path = ws.worktree_path(&id.to_string());
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if ws.head_branch.as_deref() == Some(base.as_str()) && !path.exists() {
+            return Err(Halt::Error(
+                Error::input(format!("the milestone branch `{base}` is checked out here, so it cannot also be checked out in the worktree {}", path.display()))
+                    .with_hint("switch this checkout to another branch (e.g. `git switch main`), or run with --no-worktree"),
+            ));
+        }
         let created = ops::ensure_worktree(&repo, &name, &path, &base)?;
         let work =
             Repository::open(&path).map_err(|e| Error::internal(format!("open worktree {}: {e}", path.display())))?;
@@ -319,7 +329,11 @@ fn check_current_checkout(setup: &Setup) -> Result<(), Halt> {
             .with_hint(format!("git switch {base}   (or `git switch -c {base}` to create it)")),
         ));
     }
-    if ops::is_dirty(&setup.repo, &exclude)? {
+    // Resuming on one of our issue branches: a half-done task restarts from its last commit, as
+    // in a worktree (its leftovers are discarded in bootstrap). Anything else must be clean.
+    let resuming = !Journal::read(&milestone_state_dir(setup).join("journal.jsonl")).is_empty();
+    let on_issue_branch = branch.starts_with(&format!("feat/{}-", setup.id));
+    if !(resuming && on_issue_branch) && ops::is_dirty(&setup.repo, &exclude)? {
         let changed: Vec<String> =
             ops::changes(&setup.repo, ops::head(&setup.repo)?, &exclude)?.into_iter().map(|c| c.path).take(5).collect();
         return Err(Halt::Error(

@@ -88,7 +88,8 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     }
 
     s.set_status(issue.no, Status::InProgress, None)?;
-    s.log("issue_started", json!({"issue": issue.no.padded(), "branch": branch}))?;
+    let phase = s.milestone.plan.phases.get(issue.phase).map(|p| p.to_string());
+    s.log("issue_started", json!({"issue": issue.no.padded(), "branch": branch, "phase": phase}))?;
     let base = s.base_branch();
     let base_tip = ops::tip(&s.work, &base).ok_or_else(|| anyhow::anyhow!("the milestone branch {base} is gone"))?;
     let created = ops::ensure_branch(&s.work, &branch, base_tip)?;
@@ -134,10 +135,14 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             Ok(run) => run,
             Err(end) => return Ok(end),
         };
-        lint_fix(s, &issue, &spec)?;
         let head = ops::head(&s.work)?;
         let (files, lines) = ops::diff_stats(&s.work, base_tip, head, &s.exclude)?;
-        s.ui.ok(format!("Implemented ({files} files, {lines} lines)"));
+        s.ui.ok(format!(
+            "Implemented ({}, {})",
+            crate::plan::gate::plural(files, "file", "files"),
+            crate::plan::gate::plural(lines, "line", "lines")
+        ));
+        lint_fix(s, &issue, &spec)?;
         s.ui.line(suite.line());
         match stop_conditions(s, &issue, &spec, base_tip, true)? {
             Ok(labels) => policy_labels = labels,
@@ -310,9 +315,17 @@ fn full_suite(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<Result<Test
                 s.ui.line("🔧 Fixing...");
                 let before = ops::head(&s.work)?;
                 let feedback = task::failure_feedback(&run);
-                if let Err(end) = task::implement(s, issue, spec, None, Step::FixTests, Some(&feedback))? {
-                    ops::reset_hard(&s.work, before, &s.exclude)?;
-                    return Ok(Err(end));
+                match task::implement(s, issue, spec, None, Step::FixTests, Some(&feedback))? {
+                    task::Called::End(end) => {
+                        ops::reset_hard(&s.work, before, &s.exclude)?;
+                        return Ok(Err(end));
+                    }
+                    task::Called::Failed(_) => {
+                        // The attempt is spent; nothing of it is kept.
+                        ops::reset_hard(&s.work, before, &s.exclude)?;
+                        continue;
+                    }
+                    task::Called::Done(_) => {}
                 }
                 let msg = format!(
                     "fix({}): make the full suite pass{}",

@@ -150,9 +150,17 @@ fn fix(s: &mut Session, issue: &Issue, spec: &Spec, result: &StageResult) -> Res
     let findings: Vec<String> =
         result.findings.iter().enumerate().map(|(i, f)| format!("{}. {}", i + 1, f.render())).collect();
     let feedback = format!("{} review findings to address:\n{}", result.stage.title(), findings.join("\n"));
-    if let Err(end) = task::implement(s, issue, spec, None, Step::FixReview, Some(&feedback))? {
-        ops::reset_hard(&s.work, before, &s.exclude)?;
-        return Ok(Err(end));
+    match task::implement(s, issue, spec, None, Step::FixReview, Some(&feedback))? {
+        task::Called::End(end) => {
+            ops::reset_hard(&s.work, before, &s.exclude)?;
+            return Ok(Err(end));
+        }
+        task::Called::Failed(_) => {
+            ops::reset_hard(&s.work, before, &s.exclude)?;
+            s.ui.line("⚠️ Issue persists (the fix failed)");
+            return Ok(Ok(()));
+        }
+        task::Called::Done(_) => {}
     }
     let msg = format!(
         "fix({}): address review findings{}",

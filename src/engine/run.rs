@@ -79,8 +79,12 @@ fn main_loop(s: &mut Session) -> Result<(), Halt> {
     let mut first = true;
     loop {
         s.milestone.reload_plan()?;
-        let Some(idx) = next_issue(&s.milestone.plan) else { break };
+        let Some(idx) = next_issue(&s.milestone.plan) else {
+            tracing::debug!("no eligible issue left");
+            break;
+        };
         let issue = s.milestone.plan.issues[idx].clone();
+        tracing::debug!(issue = %issue.no, phase = issue.phase + 1, priority = issue.priority, status = issue.status.word(), "selected: first eligible by phase, priority, position (in-progress first)");
         if let Some(prev) = last_phase
             && issue.phase > prev
         {
@@ -91,11 +95,14 @@ fn main_loop(s: &mut Session) -> Result<(), Halt> {
             }
         }
         s.ui.blank();
-        s.ui.line(if first {
-            format!("→ Starting Issue {}", issue.no)
+        let verb = if issue.status == Status::InProgress {
+            "Continuing"
+        } else if first {
+            "Starting"
         } else {
-            format!("→ Proceeding to Issue {}", issue.no)
-        });
+            "Proceeding to"
+        };
+        s.ui.line(format!("→ {verb} Issue {}", issue.no));
         first = false;
         s.current_pr = None;
         let end = run_issue(s, idx)?;

@@ -188,6 +188,13 @@ impl Session<'_> {
 
     /// Appends to the journal; a failure to journal is an internal error (state must not be lost).
     pub fn log(&mut self, event: &str, fields: Value) -> Result<(), Halt> {
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let mut shown = fields.clone();
+            crate::safety::journal::redact_strings(&mut shown);
+            let text = shown.to_string();
+            let text: String = text.chars().take(400).collect();
+            tracing::debug!(event, "{text}");
+        }
         self.journal.append(event, fields).map_err(|e| {
             Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", self.journal.path().display())))
         })?;
@@ -224,6 +231,7 @@ impl Session<'_> {
         let mut stop = stop.clone();
         stop.status = self.current_state();
         let decision = self.decider.decide(self.ui, &stop);
+        tracing::debug!(issue = ?issue.map(|n| n.to_string()), stop = ?stop.kind, allowed = %stop.allowed_line(), command = %decision.command, automatic = decision.automatic, "decision");
         *self.stats.commands_used.entry(decision.command.name().to_string()).or_default() += 1;
         self.log(
             "decision",
@@ -268,6 +276,7 @@ impl Session<'_> {
     }
 
     pub fn set_status(&mut self, no: IssueNo, status: Status, pr: Option<u64>) -> Result<(), Halt> {
+        tracing::debug!(issue = %no, status = status.word(), pr, "plan status");
         self.edit_plan(|ed| {
             let a = ed.set_status(no, status)?;
             let b = match pr {

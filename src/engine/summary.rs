@@ -107,6 +107,11 @@ pub fn finish(s: &mut Session) -> Result<(), Halt> {
     }
     if !waiting.is_empty() {
         ui.line(format!("  ⏳ Waiting: {}", waiting.len()));
+        if !s.opts.autonomous {
+            for w in &waiting {
+                ui.line(format!("    - {}: {}", plan.issues[w.issue].no, w.describe()));
+            }
+        }
     }
     ui.blank();
     ui.line(format!("PRs: {} created", st.prs_created.len()));

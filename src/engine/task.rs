@@ -63,6 +63,17 @@ pub enum TaskEnd {
 /// Runs the implementer on one step. BLOCKED ends the issue; NEEDS_CONTEXT asks the person
 /// (the seed's `interview`): their answer goes back to the agent; autonomously the issue is
 /// skipped with the question recorded.
+/// What an implementer call came to.
+#[derive(Debug)]
+pub enum Called {
+    /// The agent finished (DONE or DONE_WITH_CONCERNS); the orchestrator's checks decide.
+    Done(Outcome),
+    /// The call failed (timeout, error result, bad output): a failed attempt of the step.
+    Failed(String),
+    /// The issue stops here (BLOCKED, or NEEDS_CONTEXT that was skipped).
+    End(IssueEnd),
+}
+
 pub fn implement(
     s: &mut Session,
     issue: &Issue,
@@ -70,7 +81,7 @@ pub fn implement(
     task: Option<&Task>,
     step: Step,
     feedback: Option<&str>,
-) -> Result<Result<Outcome, IssueEnd>, Halt> {
+) -> Result<Called, Halt> {
     let mut answers: Vec<String> = Vec::new();
     loop {
         let mut fb = feedback.map(str::to_string);
@@ -85,7 +96,7 @@ pub fn implement(
         match outcome {
             Ok(o) if o.status == Status::Blocked => {
                 s.ui.line(format!("🚫 Agent blocked: {}", o.message));
-                return Ok(Err(IssueEnd::Blocked { reason: format!("agent blocked: {}", o.message) }));
+                return Ok(Called::End(IssueEnd::Blocked { reason: format!("agent blocked: {}", o.message) }));
             }
             Ok(o) if o.status == Status::NeedsContext => {
                 let question = if o.message.trim().is_empty() {
@@ -115,23 +126,29 @@ pub fn implement(
                         ));
                     }
                     (Command::Abort, _) => return Err(Halt::Abort(format!("Issue {} needs context", issue.no))),
-                    _ => return Ok(Err(IssueEnd::Skipped { reason: format!("needs context: {question}") })),
+                    _ => return Ok(Called::End(IssueEnd::Skipped { reason: format!("needs context: {question}") })),
                 }
             }
             Ok(o) => {
                 if o.status == Status::DoneWithConcerns {
                     s.ui.line(format!("⚠️ Agent concerns: {}", o.message));
                 }
-                return Ok(Ok(o));
+                return Ok(Called::Done(o));
+            }
+            // An agent that cannot even start is a critical error: stop (the seed: alert the user).
+            Err(e @ crate::agent::AgentError::Spawn { .. }) => {
+                return Err(Halt::Error(
+                    crate::error::Error::stopped(format!(
+                        "critical error: the {} agent cannot start: {e}",
+                        s.agent.name()
+                    ))
+                    .with_hint("install it, fix `agent:` in .run-milestone.yml, or choose another with --agent"),
+                ));
             }
             Err(e) => {
-                s.ui.line(format!("✗ Agent failed: {e}"));
-                return Ok(Ok(Outcome {
-                    status: Status::Done,
-                    message: format!("agent failed: {e}"),
-                    usage: Default::default(),
-                    output: String::new(),
-                }));
+                let msg = crate::safety::redact::redact(&e.to_string());
+                s.ui.line(format!("✗ Agent failed: {}", msg.lines().next().unwrap_or_default()));
+                return Ok(Called::Failed(msg));
             }
         }
     }
@@ -233,16 +250,20 @@ pub fn run_task(
     let red = loop {
         s.ui.blank();
         s.ui.line("📝 RED: Writing failing test...");
-        if let Err(end) = implement(s, issue, spec, Some(task), Step::Red, None)? {
-            ops::reset_hard(&s.work, start, &s.exclude)?;
-            return Ok(TaskEnd::Stopped(end));
-        }
+        let agent_failure = match implement(s, issue, spec, Some(task), Step::Red, None)? {
+            Called::End(end) => {
+                ops::reset_hard(&s.work, start, &s.exclude)?;
+                return Ok(TaskEnd::Stopped(end));
+            }
+            Called::Failed(msg) => Some(msg),
+            Called::Done(_) => None,
+        };
         show_code(s, start)?;
         let changes = ops::changes(&s.work, start, &s.exclude)?;
         let added = ops::added_lines(&s.work, start, &s.exclude)?;
-        let mut violation = rules.check_red(&changes, &added);
+        let mut violation = if agent_failure.is_some() { None } else { rules.check_red(&changes, &added) };
         let mut evidence = None;
-        if violation.is_none() {
+        if violation.is_none() && agent_failure.is_none() {
             s.ui.line(format!("Running: {verify}"));
             let f = run_shell(s, &verify, "Verify (RED)")?;
             evidence = Some(Evidence::of(&verify, &f));
@@ -257,33 +278,40 @@ pub fn run_task(
             "task_red",
             json!({"issue": issue.no.padded(), "task": task.number, "evidence": evidence.as_ref().map(Evidence::json),
                    "changed": changes.iter().map(|c| &c.path).collect::<Vec<_>>(),
-                   "violation": violation.as_ref().map(|v| v.headline())}),
+                   "violation": violation.as_ref().map(|v| v.headline()), "agent_failed": agent_failure}),
         )?;
-        let Some(v) = violation else { break evidence };
-        *tdd_flag = true;
-        violated = true;
-        s.stats.tdd_violations += 1;
-        s.stats.per_issue.entry(issue.no).or_default().tdd_violations += 1;
+        let (headline, mut lines) = match (&violation, &agent_failure) {
+            (Some(v), _) => {
+                *tdd_flag = true;
+                violated = true;
+                s.stats.tdd_violations += 1;
+                s.stats.per_issue.entry(issue.no).or_default().tdd_violations += 1;
+                (v.headline(), vec![v.detected(&verify), format!("Action: {}", v.action())])
+            }
+            (None, Some(msg)) => ("🛑 RED failed: the agent failed".to_string(), vec![format!("Error: {msg}")]),
+            (None, None) => break evidence,
+        };
         ops::reset_hard(&s.work, start, &s.exclude)?;
         let allowed: &[Command] = if restarts < max_restarts {
             &[Command::Restart, Command::Skip, Command::Abort]
         } else {
             &[Command::Skip, Command::Abort]
         };
-        let mut lines = vec![v.detected(&verify), format!("Action: {}", v.action())];
         if restarts >= max_restarts {
             lines.push(format!("Restarts exhausted ({max_restarts}/{max_restarts})"));
         } else {
             lines.push(format!("(restart {}/{max_restarts})", restarts + 1));
         }
-        let stop = Stop::new(StopKind::TddViolation, v.headline(), lines, allowed);
+        let stop = Stop::new(StopKind::TddViolation, headline, lines, allowed);
         match s.decide(Some(issue.no), &stop)?.command {
             Command::Restart => {
                 restarts += 1;
                 s.ui.line(format!("🔄 Restarting Task {} at RED ({restarts}/{max_restarts})", task.number));
             }
             Command::Skip => {
-                return Ok(TaskEnd::Stopped(IssueEnd::Skipped { reason: "TDD violation persisted".into() }));
+                let reason =
+                    if violation.is_some() { "TDD violation persisted" } else { "RED failed: the agent failed" };
+                return Ok(TaskEnd::Stopped(IssueEnd::Skipped { reason: reason.into() }));
             }
             _ => return Err(Halt::Abort(format!("TDD violation in Issue {} Task {}", issue.no, task.number))),
         }
@@ -297,9 +325,38 @@ pub fn run_task(
         s.ui.blank();
         let step = if feedback.is_some() { Step::FixTests } else { Step::Green };
         s.ui.line(if feedback.is_some() { "🔧 Fixing..." } else { "📝 GREEN: Implementing..." });
-        if let Err(end) = implement(s, issue, spec, Some(task), step, feedback.as_deref())? {
-            ops::reset_hard(&s.work, start, &s.exclude)?;
-            return Ok(TaskEnd::Stopped(end));
+        match implement(s, issue, spec, Some(task), step, feedback.as_deref())? {
+            Called::End(end) => {
+                ops::reset_hard(&s.work, start, &s.exclude)?;
+                return Ok(TaskEnd::Stopped(end));
+            }
+            Called::Failed(msg) => {
+                // A failed call is a failed attempt, whatever Verify would say.
+                s.log(
+                    "task_green",
+                    json!({"issue": issue.no.padded(), "task": task.number, "agent_failed": msg, "attempt": fixes}),
+                )?;
+                match failing_stop(s, issue, vec![format!("✗ Agent failed: {msg}")], fixes, max_fixes)? {
+                    Command::Fix => {
+                        fixes += 1;
+                        feedback = Some(format!("Your previous attempt failed: {msg}"));
+                        continue;
+                    }
+                    Command::Skip => {
+                        ops::reset_hard(&s.work, start, &s.exclude)?;
+                        return Ok(TaskEnd::Stopped(IssueEnd::Skipped {
+                            reason: "Tests failing (the agent failed)".into(),
+                        }));
+                    }
+                    _ => {
+                        return Err(Halt::Abort(format!(
+                            "the agent failed in Issue {} Task {}",
+                            issue.no, task.number
+                        )));
+                    }
+                }
+            }
+            Called::Done(_) => {}
         }
         if feedback.is_none() {
             show_code_since(s, start, &after_red)?;
@@ -344,10 +401,9 @@ pub fn run_task(
     s.ui.blank();
     if s.config.agent.refactor {
         let before = sha;
-        if let Err(end) = implement(s, issue, spec, Some(task), Step::Refactor, None)? {
-            // A refactor that gives up changes nothing: keep the committed GREEN state.
+        if !matches!(implement(s, issue, spec, Some(task), Step::Refactor, None)?, Called::Done(_)) {
+            // A refactor that fails or gives up changes nothing: keep the committed GREEN state.
             ops::reset_hard(&s.work, before, &s.exclude)?;
-            let _ = end;
         }
         let changed = ops::changes(&s.work, before, &s.exclude)?;
         if changed.is_empty() && ops::head(&s.work)? == before {
@@ -433,6 +489,11 @@ pub fn tests_failing_stop(
         lines.push("Failed:".into());
         lines.extend(run.counts.failed_names.iter().map(|n| format!("- {n}")));
     }
+    failing_stop(s, issue, lines, fixes, max)
+}
+
+/// The "Tests failing" stop with the given findings (a failed run, or a failed agent call).
+pub fn failing_stop(s: &mut Session, issue: &Issue, lines: Vec<String>, fixes: u32, max: u32) -> Result<Command, Halt> {
     let stop = if fixes < max {
         Stop::new(
             StopKind::TestsFailing,

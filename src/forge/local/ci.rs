@@ -1,16 +1,15 @@
-//! The local forge's CI: the configured `test_command`, run on exactly the PR's head commit. The
-//! commit's tree is exported with git2 into a fresh private temporary directory (never the
-//! working tree, which may hold uncommitted or other work), the command runs there in its own
-//! process group with a wall-clock limit, and the directory is removed afterwards.
+//! The local forge's CI: the configured `test_command`, run on exactly the PR's head commit, in a
+//! temporary git worktree (detached at that commit; never the working tree, which may hold
+//! uncommitted or other work), so commands that need git work there too. The command runs in its
+//! own process group with a wall-clock limit; the worktree is removed afterwards.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use git2::Oid;
 use git2::Repository;
-use git2::build::CheckoutBuilder;
 
 use super::records::{CheckRecord, now_rfc3339};
 use crate::forge::{CheckState, ForgeError};
@@ -57,13 +56,48 @@ impl Drop for TempTree {
     }
 }
 
-/// Writes the tree of commit `sha` into the empty directory `dir` (files, modes, symlinks), without
-/// touching the repository's index, HEAD or working tree.
-pub fn export_commit(repo: &Repository, sha: Oid, dir: &Path) -> Result<(), git2::Error> {
-    let tree = repo.find_commit(sha)?.tree()?;
-    let mut checkout = CheckoutBuilder::new();
-    checkout.target_dir(dir).force().recreate_missing(true).update_index(false);
-    repo.checkout_tree(tree.as_object(), Some(&mut checkout))
+/// A temporary linked worktree, detached at a commit; removed (and pruned) on drop.
+struct TempWorktree {
+    repo_dir: PathBuf,
+    path: PathBuf,
+    _parent: TempTree,
+}
+
+impl TempWorktree {
+    fn add(repo: &Repository, sha: Oid) -> Result<TempWorktree, ForgeError> {
+        let parent = TempTree::create(sha)?;
+        let path = parent.path.join("tree");
+        let repo_dir = repo.workdir().unwrap_or(repo.path()).to_path_buf();
+        let add = Cmd::new("git", &repo_dir)
+            .trusted()
+            .args(["worktree", "add", "--detach", "--quiet"])
+            .arg(path.as_os_str())
+            .arg(sha.to_string())
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .timeout(Some(Duration::from_secs(120)));
+        let f = run(&add).map_err(|e| ForgeError::Other(format!("local CI: cannot run git worktree add: {e}")))?;
+        if !f.success() {
+            return Err(ForgeError::Other(format!(
+                "local CI: cannot check out {sha} in a temporary worktree: {}",
+                f.combined.trim()
+            )));
+        }
+        Ok(TempWorktree { repo_dir, path, _parent: parent })
+    }
+}
+
+impl Drop for TempWorktree {
+    fn drop(&mut self) {
+        let remove = Cmd::new("git", &self.repo_dir)
+            .trusted()
+            .args(["worktree", "remove", "--force", "--force"])
+            .arg(self.path.as_os_str())
+            .timeout(Some(Duration::from_secs(60)));
+        if !run(&remove).is_ok_and(|f| f.success()) {
+            let _ = std::fs::remove_dir_all(&self.path);
+            let _ = run(&Cmd::new("git", &self.repo_dir).trusted().args(["worktree", "prune"]));
+        }
+    }
 }
 
 /// Runs `command` on commit `sha` of PR `number` and returns the result to record.
@@ -75,10 +109,7 @@ pub fn run_ci(
     timeout: Duration,
     env: &[(OsString, OsString)],
 ) -> Result<CheckRecord, ForgeError> {
-    let tmp = TempTree::create(sha)?;
-    export_commit(repo, sha, &tmp.path).map_err(|e| {
-        ForgeError::Other(format!("local CI: cannot export commit {} of PR #{number}: {}", sha, e.message()))
-    })?;
+    let tmp = TempWorktree::add(repo, sha)?;
     let mut cmd = Cmd::shell(command, &tmp.path)
         .timeout(Some(timeout))
         .env("RUN_MILESTONE_PR", number.to_string())
