@@ -390,10 +390,47 @@ impl Default for PolicyConfig {
     }
 }
 
-/// `notify:` — alerts (filled in by the Safety issue).
+/// `notify:` — alerts.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct NotifyConfig {}
+pub struct NotifyConfig {
+    /// Telegram alerts; absent: none.
+    pub telegram: Option<TelegramConfig>,
+}
+
+/// `notify.telegram:` — a bot that posts alerts to one chat.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramConfig {
+    /// The NAME of the environment variable holding the bot token (never the token itself).
+    #[serde(default = "TelegramConfig::default_token_env")]
+    pub token_env: String,
+    /// The chat to post to: a number (`-1001234567890`) or `@channelname`.
+    pub chat_id: String,
+    /// The Bot API base URL (a local server in tests).
+    #[serde(default = "TelegramConfig::default_api_url")]
+    pub api_url: String,
+    /// Limit of one send, connect to answer.
+    #[serde(default = "TelegramConfig::default_timeout_seconds")]
+    pub timeout_seconds: u64,
+}
+
+impl TelegramConfig {
+    pub const DEFAULT_TOKEN_ENV: &str = "TELEGRAM_BOT_TOKEN";
+    pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+
+    fn default_token_env() -> String {
+        Self::DEFAULT_TOKEN_ENV.into()
+    }
+
+    fn default_api_url() -> String {
+        Self::DEFAULT_API_URL.into()
+    }
+
+    fn default_timeout_seconds() -> u64 {
+        10
+    }
+}
 
 impl Config {
     /// Loads `<root>/.run-milestone.yml`; a missing file gives the defaults.
@@ -460,6 +497,31 @@ mod tests {
         assert_eq!(c.agent.kind, AgentKind::Claude);
         assert_eq!(c.forge.kind, ForgeKind::Github);
         assert!(c.forge.push);
+    }
+
+    #[test]
+    fn notify_telegram() {
+        assert_eq!(parse("notify: {}\n").unwrap().notify.telegram, None);
+        let c = parse("notify:\n  telegram:\n    chat_id: -1001234567890\n").unwrap();
+        let t = c.notify.telegram.unwrap();
+        assert_eq!(
+            (t.token_env.as_str(), t.chat_id.as_str(), t.api_url.as_str(), t.timeout_seconds),
+            ("TELEGRAM_BOT_TOKEN", "-1001234567890", "https://api.telegram.org", 10)
+        );
+        let c = parse(
+            "notify:\n  telegram:\n    token_env: MY_BOT\n    chat_id: \"@ops\"\n    api_url: http://127.0.0.1:9\n    timeout_seconds: 3\n",
+        )
+        .unwrap();
+        let t = c.notify.telegram.unwrap();
+        assert_eq!((t.token_env.as_str(), t.chat_id.as_str(), t.timeout_seconds), ("MY_BOT", "@ops", 3));
+        let err = parse("notify:\n  telegram:\n    token_env: X\n").unwrap_err();
+        assert!(err.message.contains("chat_id"), "{}", err.message);
+        let err = parse("notify:\n  telegram:\n    chat_id: 1\n    token: abc\n").unwrap_err();
+        assert!(
+            err.message.starts_with(".run-milestone.yml:4:5: invalid YAML: unknown field `token`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

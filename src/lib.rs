@@ -12,6 +12,7 @@ pub mod error;
 pub mod forge;
 pub mod git;
 pub mod milestone;
+pub mod notify;
 pub mod plan;
 pub mod policy;
 pub mod process;

@@ -239,9 +239,14 @@ pub fn parse_plan(path: &Path, src: &str) -> Result<Plan, Error> {
     })
 }
 
-/// Byte offset just past the end of the line holding `offset` (after its `\n`, or EOF).
+/// Byte offset just past the end of the line holding `offset` (after its `\n`, or EOF). An offset
+/// inside a multi-byte character counts as that character's line.
 fn line_end(src: &str, offset: usize) -> usize {
-    match src[offset.min(src.len())..].find('\n') {
+    let mut offset = offset.min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    match src[offset..].find('\n') {
         Some(i) => offset + i + 1,
         None => src.len(),
     }

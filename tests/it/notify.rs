@@ -1,0 +1,222 @@
+//! Telegram alerts against a local HTTP server that checks the Bot API request
+//! (`POST /bot<token>/sendMessage`, `chat_id`, `text`), redaction of what is sent, and failures
+//! that come back as `Err` (never a panic).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use run_milestone::config::{NotifyConfig, TelegramConfig};
+use run_milestone::error::ErrorKind;
+use run_milestone::notify::Telegram;
+use run_milestone::safety::redact;
+
+/// Pseudo-random text (fake secrets are built at run time: no token literal in the repository).
+fn rnd(seed: u64, alphabet: &str, n: usize) -> String {
+    let chars: Vec<char> = alphabet.chars().collect();
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chars[(x % chars.len() as u64) as usize]
+        })
+        .collect()
+}
+
+const B64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn bot_token(seed: u64) -> String {
+    format!("{}:{}", rnd(seed, "123456789", 10), rnd(seed + 1, B64URL, 35))
+}
+
+#[derive(Debug)]
+struct Request {
+    method: String,
+    path: String,
+    content_type: String,
+    body: String,
+}
+
+/// Serves one request with `status` and `answer`, handing the request to the test.
+fn serve(status: u16, answer: &'static str) -> (String, Receiver<Request>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let Ok((stream, _)) = listener.accept() else { return };
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut first = String::new();
+        reader.read_line(&mut first).unwrap();
+        let (mut length, mut content_type) = (0usize, String::new());
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 || line.trim().is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap();
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.trim().parse().unwrap(),
+                "content-type" => content_type = value.trim().to_string(),
+                _ => {}
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let mut parts = first.split_whitespace();
+        let (method, path) = (parts.next().unwrap().to_string(), parts.next().unwrap().to_string());
+        let _ = tx.send(Request { method, path, content_type, body: String::from_utf8(body).unwrap() });
+        let mut stream = stream;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+            answer.len()
+        );
+    });
+    (url, rx)
+}
+
+fn config(api_url: &str, timeout_seconds: u64) -> TelegramConfig {
+    TelegramConfig {
+        token_env: "RUN_MILESTONE_IT_UNUSED".into(),
+        chat_id: "-1001234567890".into(),
+        api_url: api_url.into(),
+        timeout_seconds,
+    }
+}
+
+#[test]
+fn sends_the_bot_api_request_with_redacted_text() {
+    let (url, rx) = serve(200, r#"{"ok":true,"result":{"message_id":1}}"#);
+    let token = bot_token(1);
+    let tg = Telegram::with_token(&config(&format!("{url}/"), 5), &token).unwrap();
+    assert!(!format!("{tg:?}").contains(&token));
+    let github = format!("gh{}_{}", "p", rnd(3, "ABCDEFGHIJabcdefghij0123456789", 36));
+    let text = format!(
+        "🚨 m1: issue 02 stopped\nagent printed {github}\nwhile calling https://api.telegram.org/bot{token}/getMe"
+    );
+    tg.send(&text).unwrap();
+    let req = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.path, format!("/bot{token}/sendMessage"));
+    assert!(req.content_type.starts_with("application/json"), "{}", req.content_type);
+    let body: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+    assert_eq!(body["chat_id"], serde_json::json!(-1001234567890i64));
+    assert_eq!(
+        body["text"],
+        "🚨 m1: issue 02 stopped\nagent printed [REDACTED]\nwhile calling https://api.telegram.org/bot[REDACTED]/getMe"
+    );
+    assert!(!req.body.contains(&github) && !req.body.contains(&token));
+}
+
+#[test]
+fn a_channel_name_is_sent_as_a_string_and_long_text_is_cut() {
+    let (url, rx) = serve(200, r#"{"ok":true}"#);
+    let mut cfg = config(&url, 5);
+    cfg.chat_id = "@ops_alerts".into();
+    let tg = Telegram::with_token(&cfg, &bot_token(5)).unwrap();
+    tg.send(&"é".repeat(5000)).unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&rx.recv_timeout(Duration::from_secs(10)).unwrap().body).unwrap();
+    assert_eq!(body["chat_id"], "@ops_alerts");
+    assert_eq!(body["text"].as_str().unwrap().chars().count(), 4096);
+}
+
+#[test]
+fn an_error_answer_is_an_err_naming_the_reason_not_the_token() {
+    let answers: [(u16, &'static str, &str); 3] = [
+        (
+            400,
+            r#"{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}"#,
+            "HTTP 400: Bad Request: chat not found",
+        ),
+        (200, r#"{"ok":false,"description":"Forbidden: bot was blocked by the user"}"#, "HTTP 200: Forbidden"),
+        (502, "<html>bad gateway</html>", "HTTP 502: <html>bad gateway</html>"),
+    ];
+    for (i, (status, answer, want)) in answers.into_iter().enumerate() {
+        let (url, rx) = serve(status, answer);
+        let token = bot_token(10 + i as u64);
+        let tg = Telegram::with_token(&config(&url, 5), &token).unwrap();
+        let err = tg.send("run finished").unwrap_err();
+        assert!(err.contains(want), "{err}");
+        assert!(!err.contains(&token), "{err}");
+        rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    }
+}
+
+#[test]
+fn an_unreachable_or_silent_server_is_an_err() {
+    let token = bot_token(20);
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let err = Telegram::with_token(&config(&url, 5), &token).unwrap().send("hello").unwrap_err();
+    assert!(err.starts_with("telegram: sendMessage failed:") && !err.contains(&token), "{err}");
+
+    // Accepts the connection and never answers: the timeout ends the send.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let conn = silent.accept();
+        std::thread::sleep(Duration::from_secs(30));
+        drop(conn);
+    });
+    let started = Instant::now();
+    let err = Telegram::with_token(&config(&url, 1), &token).unwrap().send("hello").unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(!err.contains(&token), "{err}");
+}
+
+#[test]
+fn not_configured_is_none_and_an_unset_token_variable_is_an_input_error() {
+    assert!(Telegram::from_config(&NotifyConfig::default()).unwrap().is_none());
+    let mut cfg = config("https://api.telegram.org", 5);
+    cfg.token_env = "RUN_MILESTONE_IT_TOKEN_THAT_IS_NOT_SET".into();
+    let err = Telegram::from_config(&NotifyConfig { telegram: Some(cfg.clone()) }).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Input);
+    assert!(err.message.contains("`RUN_MILESTONE_IT_TOKEN_THAT_IS_NOT_SET`"), "{}", err.message);
+    cfg.api_url = "api.telegram.org".into();
+    assert_eq!(Telegram::with_token(&cfg, &bot_token(30)).unwrap_err().kind, ErrorKind::Input);
+}
+
+const CHILD: &str = "RUN_MILESTONE_IT_NOTIFY_CHILD";
+
+/// Reads the token from the variable `token_env` names and registers secret-looking environment
+/// values. Runs in a child process (started by the test below) so the test never changes its own
+/// environment; on its own it returns at once.
+#[test]
+fn from_config_child() {
+    let Ok(url) = std::env::var(CHILD) else { return };
+    let mut cfg = config(&url, 5);
+    cfg.token_env = "RM_IT_BOT_TOKEN".into();
+    let tg = Telegram::from_config(&NotifyConfig { telegram: Some(cfg) }).unwrap().unwrap();
+    redact::add_secret_env();
+    let value = std::env::var("RM_IT_DB_PASSWORD").unwrap();
+    tg.send(&format!("migrate: error sending request for url (https://db.example.com/connect?auth={value}): refused"))
+        .unwrap();
+}
+
+#[test]
+fn from_config_reads_the_token_variable_and_secret_env_values_are_redacted() {
+    let (url, rx) = serve(200, r#"{"ok":true}"#);
+    let token = bot_token(40);
+    let db = rnd(41, "abcdefghijklmnopqrstuvwxyz0123456789", 20);
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["notify::from_config_child", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, &url)
+        .env("RM_IT_BOT_TOKEN", &token)
+        .env("RM_IT_DB_PASSWORD", &db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let req = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(req.path, format!("/bot{token}/sendMessage"));
+    let body: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+    assert_eq!(
+        body["text"],
+        "migrate: error sending request for url (https://db.example.com/connect?auth=[REDACTED]): refused"
+    );
+}

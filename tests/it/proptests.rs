@@ -1,0 +1,375 @@
+//! Bad input never panics: property tests over the plan, spec and config parsers (and the plan
+//! editor on whatever parses). Arbitrary text, markdown/YAML "soup", deep nesting and structured
+//! mutations of the valid fixtures must give `Ok` or `Err`, never a panic, and quickly.
+//!
+//! Bounded for CI: a fixed number of cases per property, inputs of at most a few KB, no shrinking
+//! marathons, and failures are reported (shrunk) rather than persisted to files.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::Config as ProptestConfig;
+
+use run_milestone::config::Config;
+use run_milestone::plan::Status;
+use run_milestone::plan::edit::PlanEditor;
+use run_milestone::plan::parse::parse_plan;
+use run_milestone::plan::spec::parse_spec;
+
+use crate::common::fixtures;
+
+/// Cases per property.
+const CASES: u32 = 256;
+/// Upper bound of generated text, in characters.
+const MAX_CHARS: usize = 3000;
+/// A generous bound for one parse of a few KB (a hang or a quadratic blow-up fails it).
+const PER_CASE: Duration = Duration::from_secs(5);
+
+fn bounded() -> ProptestConfig {
+    ProptestConfig { cases: CASES, max_shrink_iters: 512, failure_persistence: None, ..ProptestConfig::default() }
+}
+
+fn demo() -> PathBuf {
+    fixtures().join("demo/milestones/m1-text-tools")
+}
+
+static PLAN: LazyLock<String> =
+    LazyLock::new(|| std::fs::read_to_string(demo().join("IMPLEMENTATION_PLAN.md")).unwrap());
+
+static SPECS: LazyLock<Vec<(PathBuf, String)>> = LazyLock::new(|| {
+    let mut specs: Vec<(PathBuf, String)> = std::fs::read_dir(demo().join("issues"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (PathBuf::from("issues").join(p.file_name().unwrap()), std::fs::read_to_string(&p).unwrap()))
+        .collect();
+    specs.sort();
+    specs
+});
+
+const CONFIG: &str = "\
+milestones_dir: milestones
+test_command: python3 -m unittest discover -s tests -t .
+lint_fix_command: ruff check --fix
+protected_branches: [main, release/*]
+agent:
+  kind: claude
+  timeout_seconds: 600
+  claude:
+    model: sonnet
+forge:
+  kind: local
+  push: false
+  ci_timeout_seconds: 60
+policy:
+  max_tdd_restarts: 2
+notify:
+  telegram:
+    chat_id: -1001234567890
+    api_url: http://127.0.0.1:9
+";
+
+/// Markdown and YAML pieces that steer input towards the parsers' edge cases.
+const PIECES: &[&str] = &[
+    "|",
+    "||",
+    "`",
+    "```",
+    "```yaml\n",
+    "---",
+    "---\n",
+    "\n",
+    "\r\n",
+    "\t",
+    "  ",
+    "#",
+    "# ",
+    "## ",
+    "### Task 1: ",
+    "## Phase 9: X\n",
+    "| 01 | X | #1 | P0 | – | ⬜ Todo | |\n",
+    "|---|---|\n",
+    "Base branch: ",
+    "main",
+    "⬜ Todo",
+    "✅ Done",
+    "🔄 In Progress",
+    "🚀",
+    "👀",
+    "–",
+    "—",
+    "é",
+    "\u{0}",
+    "\u{feff}",
+    "\u{200b}",
+    "**RED:**",
+    "**GREEN:**",
+    "**Files:**",
+    "- Create: `",
+    "- Test: `",
+    "- [ ] ",
+    "- [x] ",
+    ":",
+    ": ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a",
+    "*a",
+    "!!",
+    "'",
+    "\"",
+    "\\",
+    "#101",
+    "01",
+    "99",
+    "4294967296",
+    "-1",
+    "P0",
+    "title: ",
+    "dependencies: [",
+    "github_issue: ",
+    "<!--",
+    "-->",
+    ">",
+    "1. ",
+    "~~~",
+];
+
+fn soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(select(PIECES), 0..400).prop_map(|v| v.concat())
+}
+
+fn arbitrary_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::collection::vec(any::<char>(), 0..MAX_CHARS).prop_map(String::from_iter),
+        soup(),
+        // Deep nesting: brackets, lists, quotes, indentation.
+        (select(&["[", "{", "- ", "> ", "  ", "* ", "[a, ", "{a: "][..]), 1..1500usize).prop_map(|(p, n)| p.repeat(n)),
+    ]
+}
+
+/// One edit of a valid input.
+#[derive(Debug, Clone)]
+enum Edit {
+    Insert(usize, String),
+    Delete(usize, usize),
+    Replace(usize, usize, String),
+}
+
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![select(PIECES).prop_map(String::from), "\\PC{0,8}", any::<char>().prop_map(String::from)]
+}
+
+fn edits() -> impl Strategy<Value = Vec<Edit>> {
+    let edit = prop_oneof![
+        (any::<usize>(), piece()).prop_map(|(at, s)| Edit::Insert(at, s)),
+        (any::<usize>(), 1..60usize).prop_map(|(at, n)| Edit::Delete(at, n)),
+        (any::<usize>(), 1..20usize, piece()).prop_map(|(at, n, s)| Edit::Replace(at, n, s)),
+    ];
+    prop::collection::vec(edit, 1..6)
+}
+
+fn floor(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn mutate(text: &str, edits: &[Edit]) -> String {
+    let mut s = text.to_string();
+    for e in edits {
+        let (at, n, with) = match e {
+            Edit::Insert(at, with) => (at, 0, with.as_str()),
+            Edit::Delete(at, n) => (at, *n, ""),
+            Edit::Replace(at, n, with) => (at, *n, with.as_str()),
+        };
+        let start = floor(&s, at % (s.len() + 1));
+        let end = floor(&s, start + n);
+        s.replace_range(start..end, with);
+    }
+    s
+}
+
+/// Like `mutate`, but every edit lands inside a row of an issue table (`| 0…`) or a list item,
+/// so the result usually still parses and the editor gets to work on it.
+fn mutate_rows(text: &str, edits: &[Edit]) -> String {
+    let mut s = text.to_string();
+    for e in edits {
+        let mut rows = Vec::new();
+        let mut offset = 0;
+        for line in s.split_inclusive('\n') {
+            if line.starts_with("| 0") || line.starts_with("- ") {
+                rows.push(offset..offset + line.trim_end().len());
+            }
+            offset += line.len();
+        }
+        let Some(row) = rows.get(e_at(e) % rows.len().max(1)).cloned() else { return mutate(&s, edits) };
+        let local = match e {
+            Edit::Insert(at, with) => Edit::Insert(row.start + (at / 7) % (row.len() + 1), with.clone()),
+            Edit::Delete(at, n) => Edit::Delete(row.start + (at / 7) % (row.len() + 1), (*n).min(6)),
+            Edit::Replace(at, n, with) => {
+                Edit::Replace(row.start + (at / 7) % (row.len() + 1), (*n).min(6), with.clone())
+            }
+        };
+        s = mutate(&s, &[local]);
+    }
+    s
+}
+
+fn e_at(e: &Edit) -> usize {
+    match e {
+        Edit::Insert(at, _) | Edit::Delete(at, _) | Edit::Replace(at, _, _) => *at,
+    }
+}
+
+/// A plan built from parts: odd titles, every status, PR cells, spacing, Blocked entries and
+/// line endings. Most of these parse, so the editor works on unusual but valid text.
+fn generated_plan() -> impl Strategy<Value = String> {
+    let row = (
+        "[^|\\\n\r`]{1,24}",
+        0..Status::ALL.len(),
+        select(&["", " ", "#12", "#310 "][..]),
+        select(&[" ", "  ", ""][..]),
+    );
+    let rows = prop::collection::vec(row, 1..6);
+    let blocked = prop::option::of(prop::collection::vec("\\PC{1,30}", 0..4));
+    (rows, blocked, any::<bool>(), any::<bool>()).prop_map(|(rows, blocked, crlf, final_newline)| {
+        let mut s = String::from("# Milestone m9: Generated ✨\n\nBase branch: milestone/m9\n\n## Phase 1: Só\n\n");
+        s.push_str("| # | Issue | GitHub | Priority | Depends | Status | PR |\n|---|---|---|---|---|---|---|\n");
+        for (i, (title, status, pr, pad)) in rows.iter().enumerate() {
+            let cell = Status::ALL[*status].cell();
+            s.push_str(&format!(
+                "|{pad}{:02}{pad}| {title} | #{} | P{} | – |{pad}{cell}{pad}|{pr}|\n",
+                i + 1,
+                100 + i,
+                i % 3
+            ));
+        }
+        if let Some(entries) = blocked {
+            s.push_str("\n## Blocked / Needs Review\n\n");
+            for e in entries {
+                s.push_str(&format!("- {e}\n"));
+            }
+        }
+        if !final_newline {
+            s.truncate(s.trim_end().len());
+        }
+        if crlf { s.replace('\n', "\r\n") } else { s }
+    })
+}
+
+/// Runs `f`, failing when it takes longer than `PER_CASE`.
+fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let out = f();
+    assert!(started.elapsed() < PER_CASE, "{what} took {:?}", started.elapsed());
+    out
+}
+
+/// Parses a plan and, when it parses, drives the in-place editor over every issue.
+fn plan_and_editor(text: &str, blocked: &str) {
+    let path = Path::new("milestones/m1/IMPLEMENTATION_PLAN.md");
+    let Ok(plan) = timed("parse_plan", || parse_plan(path, text)) else { return };
+    timed("the editor", || {
+        for issue in plan.issues.iter().take(8) {
+            for status in Status::ALL {
+                let mut ed = PlanEditor::new(plan.clone());
+                let _ = ed.set_status(issue.no, status);
+                let _ = ed.set_pr(issue.no, Some(315));
+                let _ = ed.set_pr(issue.no, None);
+                let _ = ed.add_blocked(blocked);
+            }
+        }
+        let mut ed = PlanEditor::new(plan.clone());
+        let _ = ed.add_blocked(blocked);
+        let _ = ed.add_blocked(blocked);
+    });
+}
+
+fn spec(i: usize, text: &str) {
+    let (path, _) = &SPECS[i % SPECS.len()];
+    let _ = timed("parse_spec", || parse_spec(path, text));
+}
+
+fn config(text: &str) {
+    let _ = timed("Config::parse", || Config::parse(Path::new(".run-milestone.yml"), text));
+}
+
+#[test]
+fn the_fixtures_being_mutated_are_valid() {
+    let path = Path::new("milestones/m1/IMPLEMENTATION_PLAN.md");
+    assert_eq!(parse_plan(path, &PLAN).unwrap().issues.len(), 5);
+    assert_eq!(SPECS.len(), 5);
+    for (path, text) in SPECS.iter() {
+        parse_spec(path, text).unwrap();
+    }
+    let c = Config::parse(Path::new(".run-milestone.yml"), CONFIG).unwrap();
+    assert!(c.notify.telegram.is_some());
+}
+
+proptest! {
+    #![proptest_config(bounded())]
+
+    #[test]
+    fn plan_parser_and_editor_never_panic_on_arbitrary_text(text in arbitrary_text(), blocked in "\\PC{0,40}") {
+        plan_and_editor(&text, &blocked);
+    }
+
+    #[test]
+    fn plan_parser_and_editor_never_panic_on_mutated_plans(e in edits(), blocked in "\\PC{0,40}") {
+        plan_and_editor(&mutate(&PLAN, &e), &blocked);
+    }
+
+    #[test]
+    fn plan_parser_and_editor_never_panic_on_plans_with_edited_rows(e in edits(), blocked in "\\PC{0,40}") {
+        plan_and_editor(&mutate_rows(&format!("{}\n- 03 waiting on review 👀\n", PLAN.trim_end()), &e), &blocked);
+    }
+
+    #[test]
+    fn plan_parser_and_editor_never_panic_on_generated_plans(text in generated_plan(), blocked in "\\PC{0,40}") {
+        plan_and_editor(&text, &blocked);
+    }
+
+    #[test]
+    fn spec_parser_never_panics_on_arbitrary_text(i in 0..5usize, text in arbitrary_text()) {
+        spec(i, &text);
+        spec(i, &format!("---\n{text}"));
+        spec(i, &format!("---\ntitle: x\n---\n{text}"));
+    }
+
+    #[test]
+    fn spec_parser_never_panics_on_mutated_specs(i in 0..5usize, e in edits()) {
+        spec(i, &mutate(&SPECS[i].1, &e));
+    }
+
+    #[test]
+    fn config_parser_never_panics_on_arbitrary_text(text in arbitrary_text()) {
+        config(&text);
+    }
+
+    #[test]
+    fn config_parser_never_panics_on_mutated_configs(e in edits()) {
+        config(&mutate(CONFIG, &e));
+    }
+}
+
+/// Found by `plan_parser_and_editor_never_panic_on_mutated_plans`: a Blocked list whose last
+/// character is multi-byte made the parser slice inside that character.
+#[test]
+fn a_blocked_list_ending_in_a_multibyte_character_parses() {
+    for tail in ["🚀", "é", "\u{11429}", "– done ✅"] {
+        let text = format!("{}\n- waiting on {tail}", PLAN.trim_end());
+        let plan = parse_plan(Path::new("IMPLEMENTATION_PLAN.md"), &text).unwrap();
+        assert_eq!(plan.blocked.last().map(|b| b.text.clone()), Some(format!("waiting on {tail}")));
+        let mut ed = PlanEditor::new(plan);
+        assert!(ed.add_blocked("next").unwrap());
+        assert!(ed.source().ends_with(&format!("- waiting on {tail}\n- next\n")), "{}", ed.source());
+    }
+}
