@@ -40,6 +40,8 @@ impl Ui {
     }
 
     fn write(sink: &Sink, text: &str) {
+        // Every line the tool prints goes through the redactor (agent and test output included).
+        let text = crate::safety::redact::redact(text);
         let mut w = sink.lock().unwrap_or_else(|p| p.into_inner());
         // A closed pipe (`| head`) must not turn into a panic.
         let _ = w.write_all(text.as_bytes());

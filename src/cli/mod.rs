@@ -156,6 +156,8 @@ pub fn working_dir(cli_dir: &Option<PathBuf>) -> Result<PathBuf, Error> {
 
 /// Parses arguments, runs, and returns the process exit code.
 pub fn main() -> i32 {
+    // Secret-looking environment values are redacted wherever they would be printed.
+    crate::safety::redact::add_secret_env();
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let ui = Ui::stdio(cli.verbose);
@@ -181,7 +183,7 @@ fn init_tracing(verbose: bool) {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| RedactingStderr)
         .with_ansi(ansi)
         .with_target(false)
         .without_time()
@@ -225,4 +227,19 @@ fn dispatch(ui: &Ui, cli: Cli) -> Result<i32, Error> {
 /// Says that a subcommand's behaviour lands with a later issue (never a silent no-op).
 pub fn not_yet(what: &str, issue: &str) -> Error {
     Error::internal(format!("{what} is not yet available in this version (it lands with the {issue} issue)"))
+}
+
+/// stderr for tracing, through the redactor (tracing writes each event in one call).
+struct RedactingStderr;
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = crate::safety::redact::redact(&String::from_utf8_lossy(buf));
+        std::io::stderr().write_all(text.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }

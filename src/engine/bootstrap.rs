@@ -126,11 +126,15 @@ pub fn bootstrap<'a>(
     // No production secrets near agents: a filtered environment for agent and test processes.
     let mut deny = setup.config.policy.deny_env.clone();
     deny.extend(["GH_TOKEN", "GITHUB_TOKEN"].map(String::from));
+    if let Some(tg) = &setup.config.notify.telegram {
+        deny.push(tg.token_env.clone());
+    }
     let denied = crate::process::matching_env(&deny)?;
     if !denied.is_empty() {
         ui.warn(format!("removed from the agent and test environment: {}", denied.join(", ")));
     }
     crate::process::set_denied_env(denied);
+    let notifier = crate::notify::Telegram::from_config(&setup.config.notify)?;
     let journal = Journal::open(&journal_path)
         .map_err(|e| Error::internal(format!("cannot open the journal {}: {e}", journal_path.display())))?;
 
@@ -270,6 +274,7 @@ pub fn bootstrap<'a>(
         _lock: lock,
         current_pr: None,
         panic_typed: false,
+        notifier,
     };
     if let Some(command) = gate_decision {
         *session.stats.commands_used.entry(command.name().to_string()).or_default() += 1;
@@ -281,6 +286,12 @@ pub fn bootstrap<'a>(
             json!({"stop": "QualityGate", "command": command.name(), "automatic": session.decider.is_autonomous()}),
         )?;
     }
+    let started = format!(
+        "▶️ run-milestone {} started ({})",
+        session.id,
+        if session.opts.autonomous { "autonomous" } else { "interactive" }
+    );
+    super::notify::send(&mut session, &started);
     session.log(
         "run_started",
         json!({"milestone": session.id.to_string(), "mode": if session.opts.autonomous { "autonomous" } else { "interactive" },

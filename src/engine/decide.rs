@@ -101,6 +101,9 @@ impl Stop {
         if self.kind == StopKind::NeedsContext {
             items.insert(0, "<answer>");
         }
+        if self.kind == StopKind::SecretExposure {
+            return "abort (required)".into();
+        }
         items.join(" | ")
     }
 

@@ -158,6 +158,11 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         }
     }
 
+    // Nothing that holds a secret leaves the machine.
+    let head_now = ops::head(&s.work)?;
+    let full_diff = crate::git::diff::issue_diff(&s.work, base_tip, head_now, &s.exclude)?;
+    s.secret_check(Some(issue.no), crate::safety::secrets::scan_diff(&full_diff))?;
+
     // Push, then the PR.
     s.ui.blank();
     if let Err(end) = push(s, &issue, &branch)? {

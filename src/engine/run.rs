@@ -55,6 +55,8 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, opts: RunOptions, decider: Box
         }
         Err(Halt::Error(e)) => {
             let _ = s.log("run_finished", json!({"outcome": "error", "message": e.message}));
+            let note = format!("🛑 run-milestone {} stopped: {}", s.id, e.message);
+            super::notify::send(&mut s, &note);
             Err(e)
         }
     };
@@ -133,6 +135,10 @@ pub fn record_end(s: &mut Session, no: IssueNo, end: &IssueEnd) -> Result<(), Ha
             s.ui.line(format!("👀 Issue {no} needs review (PR #{pr}): {reason}"));
         }
         IssueEnd::Skipped { reason } => {
+            if s.opts.autonomous {
+                let note = format!("⏭️ run-milestone {}: Issue {no} auto-skipped: {reason}", s.id);
+                super::notify::send(s, &note);
+            }
             s.set_status(no, Status::Skipped, None)?;
             s.add_blocked(no, reason)?;
             s.stats.skipped.push((no, reason.clone()));

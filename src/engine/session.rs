@@ -171,6 +171,8 @@ pub struct Session<'a> {
     pub current_pr: Option<u64>,
     /// `panic` was typed at this process's prompt (it then asks about the token).
     pub panic_typed: bool,
+    /// Telegram, when configured.
+    pub notifier: Option<crate::notify::Telegram>,
 }
 
 impl Session<'_> {
@@ -226,10 +228,51 @@ impl Session<'_> {
         super::issue::forge_halt(e)
     }
 
+    /// The seed's "Secret Exposure Response": a high-confidence secret in `text` prints the
+    /// 🚨 block, is journaled (kind and location only), keeps the output from notifications, and
+    /// allows only `abort` (exit 3). Nothing of the issue has reached a remote yet.
+    pub fn secret_check(
+        &mut self,
+        issue: Option<IssueNo>,
+        hits: Vec<crate::safety::secrets::SecretHit>,
+    ) -> Result<(), Halt> {
+        if hits.is_empty() {
+            return Ok(());
+        }
+        let actions = ["✗ Output blocked from Telegram", "✗ Execution halted", "⚠️ Token may be compromised"];
+        let mut block = crate::safety::secrets::exposure_block(&hits, &actions);
+        let allowed = block.pop().unwrap_or_default();
+        let _ = allowed;
+        self.log(
+            "secret_exposure",
+            json!({"issue": issue.map(|n| n.padded()),
+                   "hits": hits.iter().map(|h| json!({"kind": h.kind, "location": h.location})).collect::<Vec<_>>()}),
+        )?;
+        let note = format!("🚨 SECRET EXPOSURE DETECTED in run-milestone {}: run halted (output withheld)", self.id);
+        super::notify::send(self, &note);
+        let headline = block.remove(0);
+        let lines: Vec<String> = block.into_iter().skip_while(|l| l.is_empty()).collect();
+        let stop = super::decide::Stop::new(
+            super::decide::StopKind::SecretExposure,
+            headline,
+            lines,
+            &[super::decide::Command::Abort],
+        );
+        let decision = self.decide(issue, &stop)?;
+        let _ = decision;
+        Err(Halt::Abort("secret exposure: revoke the token, rotate the credentials, check the history".into()))
+    }
+
     /// Shows a stop, takes the decision, counts and journals it.
     pub fn decide(&mut self, issue: Option<IssueNo>, stop: &Stop) -> Result<Decision, Halt> {
         let mut stop = stop.clone();
         stop.status = self.current_state();
+        if !self.decider.is_autonomous() && stop.kind != super::decide::StopKind::SecretExposure {
+            let who = issue.map(|n| format!(" (Issue {n})")).unwrap_or_default();
+            let note =
+                format!("⏸ run-milestone {} waits for you{who}: {}\n{}", self.id, stop.headline, stop.allowed_line());
+            super::notify::send(self, &note);
+        }
         let decision = self.decider.decide(self.ui, &stop);
         tracing::debug!(issue = ?issue.map(|n| n.to_string()), stop = ?stop.kind, allowed = %stop.allowed_line(), command = %decision.command, automatic = decision.automatic, "decision");
         *self.stats.commands_used.entry(decision.command.name().to_string()).or_default() += 1;

@@ -17,6 +17,20 @@ pub fn duration(secs: u64) -> String {
 
 pub fn finish(s: &mut Session) -> Result<(), Halt> {
     s.milestone.reload_plan()?;
+    {
+        let plan = &s.milestone.plan;
+        let count = |st: Status| plan.issues.iter().filter(|i| i.status == st).count();
+        let text = format!(
+            "🏁 run-milestone {} finished: {} done, {} need review, {} skipped, {} blocked ({} PRs created)",
+            s.id,
+            count(Status::Done),
+            count(Status::NeedsReview),
+            count(Status::Skipped),
+            count(Status::Blocked),
+            s.stats.prs_created.len()
+        );
+        super::notify::send(s, &text);
+    }
     let plan = s.milestone.plan.clone();
     let ui = s.ui;
     let st = &s.stats;

@@ -179,6 +179,17 @@ fn call(
     let result = s.agent.run(&req);
     drop(spinner);
     s.check_signals()?;
+    let printed = match &result {
+        Ok(o) => format!("{}\n{}", o.output, o.message),
+        Err(crate::agent::AgentError::Failed { output, .. } | crate::agent::AgentError::Malformed { output, .. }) => {
+            output.clone()
+        }
+        Err(_) => String::new(),
+    };
+    s.secret_check(
+        Some(issue.no),
+        crate::safety::secrets::scan_text(&printed, &format!("{} agent output", s.agent.name())),
+    )?;
     let mut fields = json!({"issue": issue.no.padded(), "task": task.map(|t| t.number), "step": step.name(), "agent": s.agent.name()});
     let extra = match &result {
         Ok(o) => {

@@ -4,14 +4,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::Command;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use run_milestone::config::{NotifyConfig, TelegramConfig};
 use run_milestone::error::ErrorKind;
 use run_milestone::notify::Telegram;
-use run_milestone::safety::redact;
 
 /// Pseudo-random text (fake secrets are built at run time: no token literal in the repository).
 fn rnd(seed: u64, alphabet: &str, n: usize) -> String {
@@ -182,41 +180,5 @@ fn not_configured_is_none_and_an_unset_token_variable_is_an_input_error() {
     assert_eq!(Telegram::with_token(&cfg, &bot_token(30)).unwrap_err().kind, ErrorKind::Input);
 }
 
-const CHILD: &str = "RUN_MILESTONE_IT_NOTIFY_CHILD";
-
-/// Reads the token from the variable `token_env` names and registers secret-looking environment
-/// values. Runs in a child process (started by the test below) so the test never changes its own
-/// environment; on its own it returns at once.
-#[test]
-fn from_config_child() {
-    let Ok(url) = std::env::var(CHILD) else { return };
-    let mut cfg = config(&url, 5);
-    cfg.token_env = "RM_IT_BOT_TOKEN".into();
-    let tg = Telegram::from_config(&NotifyConfig { telegram: Some(cfg) }).unwrap().unwrap();
-    redact::add_secret_env();
-    let value = std::env::var("RM_IT_DB_PASSWORD").unwrap();
-    tg.send(&format!("migrate: error sending request for url (https://db.example.com/connect?auth={value}): refused"))
-        .unwrap();
-}
-
-#[test]
-fn from_config_reads_the_token_variable_and_secret_env_values_are_redacted() {
-    let (url, rx) = serve(200, r#"{"ok":true}"#);
-    let token = bot_token(40);
-    let db = rnd(41, "abcdefghijklmnopqrstuvwxyz0123456789", 20);
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["notify::from_config_child", "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, &url)
-        .env("RM_IT_BOT_TOKEN", &token)
-        .env("RM_IT_DB_PASSWORD", &db)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let req = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert_eq!(req.path, format!("/bot{token}/sendMessage"));
-    let body: serde_json::Value = serde_json::from_str(&req.body).unwrap();
-    assert_eq!(
-        body["text"],
-        "migrate: error sending request for url (https://db.example.com/connect?auth=[REDACTED]): refused"
-    );
-}
+// Reading the token from the variable `token_env` names, and redacting secret-looking environment
+// values in what is sent, are checked end to end in `exposure::telegram_gets_the_run_redacted`.

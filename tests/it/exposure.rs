@@ -1,0 +1,135 @@
+//! Secrets on real runs: a secret in an agent's output and one in the issue's diff each halt the
+//! run (exit 3) with nothing pushed; the near-miss list never halts; Telegram messages sent during
+//! a run are redacted.
+
+use crate::common::{Repo, assert_exit, stdout};
+use crate::support::*;
+
+fn fake_github_token(seed: u64) -> String {
+    format!("gh{}_{}", "p", random_text(seed, 36))
+}
+
+fn push_to_origin(repo: &Repo) {
+    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
+    repo.write(".run-milestone.yml", &format!("{cfg}forge:\n  push: true\n"));
+    commit_all(repo, "push to origin");
+}
+
+fn origin_branches(repo: &Repo) -> String {
+    repo.git(&["ls-remote", "--heads", "origin"])
+}
+
+#[test]
+fn a_secret_in_agent_output_halts_with_nothing_pushed() {
+    let repo = Repo::demo();
+    let token = fake_github_token(7);
+    command_agent(
+        &repo,
+        &format!("if step == 'red':\n    print('debug: using {token}')\n    write(test_files[0], 'x')\n"),
+    );
+    push_to_origin(&repo);
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("🚨 SECRET EXPOSURE DETECTED\n\nPattern: GitHub token"), "{text}");
+    assert!(text.contains("Location: command agent output line 1"), "{text}");
+    assert!(text.contains("✗ Output blocked from Telegram\n✗ Execution halted\n⚠️ Token may be compromised"), "{text}");
+    assert!(text.contains("abort (required)\n🤖 Autonomous: abort"), "{text}");
+    assert!(!text.contains(&token) && !crate::common::stderr(&out).contains(&token), "the secret was printed");
+    let journal_text = std::fs::read_to_string(repo.root.join(".git/run-milestone/m1/journal.jsonl")).unwrap();
+    assert!(!journal_text.contains(&token), "the secret reached the journal");
+    assert_eq!(events(&journal(&repo), "secret_exposure").len(), 1);
+    assert!(!origin_branches(&repo).contains("feat/"), "nothing of the issue was pushed");
+    assert!(!repo.root.join(".git/run-milestone/forge/prs/1.json").exists());
+}
+
+#[test]
+fn a_secret_in_the_diff_halts_before_any_push_or_pr() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    let token = fake_github_token(11);
+    command_agent(
+        &repo,
+        &format!(
+            "if step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_a(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n')\nelif step == 'green':\n    write(impl_files[0], 'API = \"{token}\"\\n\\ndef slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n"
+        ),
+    );
+    push_to_origin(&repo);
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("🚨 SECRET EXPOSURE DETECTED"), "{text}");
+    assert!(text.contains("Location: textkit/slug.py:1"), "{text}");
+    assert!(!text.contains(&token));
+    assert!(
+        origin_branches(&repo).contains("refs/heads/milestone/m1-text-tools"),
+        "the milestone branch was pushed first"
+    );
+    assert!(!origin_branches(&repo).contains("feat/"), "the issue branch never left the machine");
+    assert!(!repo.root.join(".git/run-milestone/forge/prs/1.json").exists());
+}
+
+#[test]
+fn near_misses_never_halt_a_run() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    let sha = "9fceb02d0ae598e95dc970b74767f19372d61af8";
+    let near = [
+        "token: str = ''".to_string(),
+        "password=\"secret\"".into(),
+        format!("gh{}_{}", "p", "x".repeat(36)),
+        format!("AKIA{}", "IOSFODNN7EXAMPLE"),
+        "${{ secrets.DEPLOY_TOKEN }}".into(),
+        "${GITHUB_TOKEN}".into(),
+        sha.into(),
+        "123e4567-e89b-12d3-a456-426614174000".into(),
+    ];
+    let lines: Vec<String> = near.iter().map(|n| format!("# {n}")).collect();
+    let block = lines.join("\\n");
+    command_agent(
+        &repo,
+        &format!(
+            "print('{block}')\nif step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_a(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n')\nelif step == 'green':\n    write(impl_files[0], '{block}\\ndef slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n"
+        ),
+    );
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 0);
+    assert!(!stdout(&out).contains("SECRET EXPOSURE"), "{}", stdout(&out));
+    assert!(row(&plan(&repo), "01").contains("✅ Done"));
+}
+
+#[test]
+fn telegram_gets_the_run_redacted() {
+    let repo = Repo::demo();
+    let (url, seen) = bot_api_server();
+    let bot = format!("{}:{}", 1_234_567_890u64, random_text(21, 35));
+    let secret = random_text(22, 20);
+    command_agent(&repo, "print('STATUS: NEEDS_CONTEXT which host? ' + os.environ['MY_SERVICE_TOKEN'])\nsys.exit(0)\n");
+    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
+    repo.write(".run-milestone.yml", &format!("{cfg}notify:\n  telegram:\n    chat_id: \"42\"\n    api_url: {url}\n"));
+    commit_all(&repo, "telegram");
+    let out = repo
+        .cmd(&["m1", "--autonomous"])
+        .env("TELEGRAM_BOT_TOKEN", &bot)
+        .env("MY_SERVICE_TOKEN", &secret)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let requests = seen.lock().unwrap().clone();
+    assert!(requests.iter().all(|r| r.starts_with(&format!("POST /bot{bot}/sendMessage\n"))), "{requests:?}");
+    let texts: Vec<String> = requests
+        .iter()
+        .map(|r| serde_json::from_str::<serde_json::Value>(r.split_once('\n').unwrap().1).unwrap())
+        .inspect(|v| assert_eq!(v["chat_id"], 42))
+        .map(|v| v["text"].as_str().unwrap().to_string())
+        .collect();
+    assert!(texts[0].starts_with("▶️ run-milestone m1 started (autonomous)"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t == "⏭️ run-milestone m1: Issue #01 auto-skipped: needs context: which host? [REDACTED]"),
+        "{texts:?}"
+    );
+    assert!(texts.last().unwrap().starts_with("🏁 run-milestone m1 finished: "), "{texts:?}");
+    assert!(texts.iter().all(|t| !t.contains(&secret)), "{texts:?}");
+    // The bot token is kept from the agents too.
+    assert!(crate::common::stderr(&out).contains("removed from the agent and test environment: TELEGRAM_BOT_TOKEN"));
+}
