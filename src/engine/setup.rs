@@ -29,21 +29,24 @@ impl Setup {
         let config = Config::load(&ws.root)?;
         let folder = locate(&ws.root, &config.milestone_dirs(), id)?;
         let milestone = load_milestone(&ws.root, folder)?;
-        let defaults: Vec<String> = ws.origin_default.iter().cloned().collect();
+        // The default branch: origin's, and git's `init.defaultBranch` (repositories without a remote).
+        let defaults: Vec<String> = ws.origin_default.iter().chain(ws.init_default.iter()).cloned().collect();
         let protected = ProtectedBranches::new(&config.protected_branches, &defaults)?;
         let plan = &milestone.plan;
         if protected.is_protected(&plan.base_branch) {
-            return Err(Error::at(
-                &plan.path,
-                plan.base_branch_line,
-                None,
+            return Err(Error::at(&plan.path, plan.base_branch_line, None, {
+                let suggestion = format!("milestone/{id}-{}", milestone.dir.slug);
+                let example = if protected.is_protected(&suggestion) {
+                    "a branch outside protected_branches".to_string()
+                } else {
+                    format!("a milestone branch such as `{suggestion}`")
+                };
                 format!(
-                    "base branch `{}` is a protected branch ({}): expected a milestone branch such as `milestone/{id}-{}`",
+                    "base branch `{}` is a protected branch ({}): expected {example}",
                     plan.base_branch,
                     protected.names().join(", "),
-                    milestone.dir.slug
-                ),
-            )
+                )
+            })
             .with_hint("run-milestone never pushes to, opens PRs into or merges into a protected branch"));
         }
         Ok(Setup { id: id.clone(), ws, repo, config, milestone, protected })

@@ -19,6 +19,8 @@ pub struct Workspace {
     pub head_branch: Option<String>,
     /// The remote's default branch, from `refs/remotes/origin/HEAD`.
     pub origin_default: Option<String>,
+    /// git's `init.defaultBranch`, when configured (a repository's default without a remote).
+    pub init_default: Option<String>,
 }
 
 impl Workspace {
@@ -52,7 +54,9 @@ impl Workspace {
             .ok()
             .and_then(|r| r.symbolic_target().ok().flatten().map(str::to_string))
             .and_then(|t| t.strip_prefix("refs/remotes/origin/").map(str::to_string));
-        Ok((Workspace { root, common_dir, main_root, head_branch, origin_default }, repo))
+        let init_default =
+            repo.config().ok().and_then(|c| c.get_string("init.defaultBranch").ok()).filter(|b| !b.is_empty());
+        Ok((Workspace { root, common_dir, main_root, head_branch, origin_default, init_default }, repo))
     }
 
     /// The repository's name: the main worktree's folder name.

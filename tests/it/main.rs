@@ -7,6 +7,7 @@ mod crash;
 mod decisions;
 mod dry_run;
 mod engine;
+mod engine_paths;
 mod exposure;
 mod fixtures;
 mod forge_local;
