@@ -6,7 +6,7 @@
 use git2::Oid;
 use serde_json::json;
 
-use super::decide::{Command, Stop, StopKind};
+use super::decide::{Command, StopKind};
 use super::naming;
 use super::session::{Halt, IssueEnd, Session};
 use super::task;
@@ -108,21 +108,7 @@ pub fn review(s: &mut Session, issue: &Issue, spec: &Spec, base: Oid) -> Result<
             }
             let (headline, lines) = result.stop_lines();
             let kind = if stage == Stage::Spec { StopKind::SpecIssues } else { StopKind::QualityIssues };
-            let stop = if fixes < max {
-                Stop::new(
-                    kind,
-                    format!("{headline} (attempt {}/{max})", fixes + 1),
-                    lines,
-                    &[Command::Fix, Command::Skip, Command::Abort],
-                )
-            } else {
-                Stop::new(
-                    StopKind::FixExhausted,
-                    format!("🛑 Fix attempts exhausted ({max}/{max})"),
-                    lines,
-                    &[Command::Skip, Command::Abort],
-                )
-            };
+            let stop = task::attempt_stop(kind, &headline, lines, fixes, max);
             match s.decide(Some(issue.no), &stop)?.command {
                 Command::Fix => {
                     fixes += 1;

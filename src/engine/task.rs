@@ -225,8 +225,12 @@ pub fn run_shell(s: &Session, line: &str, label: &str) -> Result<Finished, Halt>
     Ok(f)
 }
 
-fn show_code(s: &Session, base: Oid) -> Result<(), Halt> {
-    let added = ops::added_lines(&s.work, base, &s.exclude)?;
+/// Prints (as a fenced excerpt) the lines added since `base`, leaving out the files in `skip`
+/// (GREEN shows only what it added beyond RED's test files).
+fn show_code(s: &Session, base: Oid, skip: &[ops::Change]) -> Result<(), Halt> {
+    let skip: std::collections::BTreeSet<&str> = skip.iter().map(|c| c.path.as_str()).collect();
+    let added: Vec<(String, String)> =
+        ops::added_lines(&s.work, base, &s.exclude)?.into_iter().filter(|(p, _)| !skip.contains(p.as_str())).collect();
     let lines = excerpt(&added, 20);
     if !lines.is_empty() {
         s.ui.blank();
@@ -269,7 +273,7 @@ pub fn run_task(
             Called::Failed(msg) => Some(msg),
             Called::Done(_) => None,
         };
-        show_code(s, start)?;
+        show_code(s, start, &[])?;
         let changes = ops::changes(&s.work, start, &s.exclude)?;
         let added = ops::added_lines(&s.work, start, &s.exclude)?;
         let mut violation = if agent_failure.is_some() { None } else { rules.check_red(&changes, &added) };
@@ -370,7 +374,7 @@ pub fn run_task(
             Called::Done(_) => {}
         }
         if feedback.is_none() {
-            show_code_since(s, start, &after_red)?;
+            show_code(s, start, &after_red)?;
         }
         s.ui.line(format!("Running: {verify}"));
         let f = run_shell(s, &verify, "Verify (GREEN)")?;
@@ -454,23 +458,6 @@ pub fn run_task(
     Ok(TaskEnd::Committed(record))
 }
 
-fn show_code_since(s: &Session, start: Oid, red: &[ops::Change]) -> Result<(), Halt> {
-    let added = ops::added_lines(&s.work, start, &s.exclude)?;
-    let red_paths: std::collections::BTreeSet<&str> = red.iter().map(|c| c.path.as_str()).collect();
-    let green: Vec<(String, String)> = added.into_iter().filter(|(p, _)| !red_paths.contains(p.as_str())).collect();
-    let lines = excerpt(&green, 20);
-    if !lines.is_empty() {
-        s.ui.blank();
-        s.ui.line("```");
-        for l in lines {
-            s.ui.line(l);
-        }
-        s.ui.line("```");
-        s.ui.blank();
-    }
-    Ok(())
-}
-
 /// What the agent is told when tests fail.
 pub fn failure_feedback(run: &TestRun) -> String {
     let mut s = format!("`{}` failed ({}).\n", run.command, run.finished.describe());
@@ -505,10 +492,17 @@ pub fn tests_failing_stop(
 
 /// The "Tests failing" stop with the given findings (a failed run, or a failed agent call).
 pub fn failing_stop(s: &mut Session, issue: &Issue, lines: Vec<String>, fixes: u32, max: u32) -> Result<Command, Halt> {
-    let stop = if fixes < max {
+    let stop = attempt_stop(StopKind::TestsFailing, "🛑 Tests failing", lines, fixes, max);
+    Ok(s.decide(Some(issue.no), &stop)?.command)
+}
+
+/// A stop that offers `fix` while attempts remain (`<headline> (attempt n/max)`, `fix | skip |
+/// abort`), then the seed's `🛑 Fix attempts exhausted (max/max)` with `skip | abort`.
+pub fn attempt_stop(kind: StopKind, headline: &str, lines: Vec<String>, fixes: u32, max: u32) -> Stop {
+    if fixes < max {
         Stop::new(
-            StopKind::TestsFailing,
-            format!("🛑 Tests failing (attempt {}/{max})", fixes + 1),
+            kind,
+            format!("{headline} (attempt {}/{max})", fixes + 1),
             lines,
             &[Command::Fix, Command::Skip, Command::Abort],
         )
@@ -519,6 +513,5 @@ pub fn failing_stop(s: &mut Session, issue: &Issue, lines: Vec<String>, fixes: u
             lines,
             &[Command::Skip, Command::Abort],
         )
-    };
-    Ok(s.decide(Some(issue.no), &stop)?.command)
+    }
 }

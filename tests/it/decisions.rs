@@ -41,18 +41,7 @@ fn end_of_input_at_a_prompt_aborts_with_exit_3_and_the_run_resumes() {
 #[test]
 fn tdd_violation_commands_reject_fix_then_restart_and_skip() {
     let repo = Repo::demo();
-    edit(
-        &repo,
-        "milestones/m1-text-tools/issues/01-slugify.md",
-        "        self.assertEqual(slugify(\"Hello, World!\"), \"hello-world\")",
-        "        self.assertEqual(1, 1)",
-    );
-    edit(
-        &repo,
-        "milestones/m1-text-tools/issues/01-slugify.md",
-        "from textkit.slug import slugify\n\n\nclass",
-        "class",
-    );
+    red_passes_immediately(&repo);
     commit_all(&repo, "a RED that passes");
     let out = run_with_input(&repo, &["m1"], "fix\nrestart\nskip\nabort\n");
     assert_exit(&out, 3);

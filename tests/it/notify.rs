@@ -11,19 +11,7 @@ use run_milestone::config::{NotifyConfig, TelegramConfig};
 use run_milestone::error::ErrorKind;
 use run_milestone::notify::Telegram;
 
-/// Pseudo-random text (fake secrets are built at run time: no token literal in the repository).
-fn rnd(seed: u64, alphabet: &str, n: usize) -> String {
-    let chars: Vec<char> = alphabet.chars().collect();
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            chars[(x % chars.len() as u64) as usize]
-        })
-        .collect()
-}
+use crate::support::random_from as rnd;
 
 const B64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

@@ -154,14 +154,31 @@ pub fn bot_api_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>
 
 /// High-entropy text for fake secrets, built at run time (no token literal in the repository).
 pub fn random_text(seed: u64, n: usize) -> String {
-    let alphabet: Vec<char> = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".chars().collect();
+    random_from(seed, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", n)
+}
+
+/// `n` pseudo-random characters of `alphabet` (xorshift; the same seed gives the same text).
+pub fn random_from(seed: u64, alphabet: &str, n: usize) -> String {
+    let chars: Vec<char> = alphabet.chars().collect();
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..n)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            alphabet[(x % alphabet.len() as u64) as usize]
+            chars[(x % chars.len() as u64) as usize]
         })
         .collect()
+}
+
+/// Makes issue 01 Task 1's RED a test that passes at once (a TDD violation).
+pub fn red_passes_immediately(repo: &Repo) {
+    let spec = "milestones/m1-text-tools/issues/01-slugify.md";
+    edit(
+        repo,
+        spec,
+        "        self.assertEqual(slugify(\"Hello, World!\"), \"hello-world\")",
+        "        self.assertEqual(1, 1)",
+    );
+    edit(repo, spec, "from textkit.slug import slugify\n\n\nclass", "class");
 }
