@@ -92,6 +92,9 @@ pub struct State {
     /// Per SHA: (context, state) commit statuses.
     pub statuses: BTreeMap<String, Vec<(&'static str, &'static str)>>,
     pub auto_merge: AutoMerge,
+    /// When PR #n is opened (git branches), someone else adds a commit to its base: the PR is
+    /// then behind and needs `update-branch`.
+    pub advance_base_on_pr: Option<u64>,
     pub failures: Vec<Failure>,
     /// `METHOD /path?query` of every request.
     pub log: Vec<String>,
@@ -120,6 +123,7 @@ impl State {
             polls: BTreeMap::new(),
             statuses: BTreeMap::new(),
             auto_merge: AutoMerge::Clean,
+            advance_base_on_pr: None,
             failures: Vec::new(),
             log: Vec::new(),
             bodies: Vec::new(),

@@ -38,6 +38,14 @@ pub fn squash(dir: &Path, base: &str, head: &str, message: &str) -> Option<Strin
     Some(commit)
 }
 
+/// A commit on `branch` with its tip's tree (someone else's work, as far as history goes).
+pub fn empty_commit(dir: &Path, branch: &str, message: &str) -> Option<String> {
+    let parent = rev(dir, &format!("refs/heads/{branch}"))?;
+    let commit = git(dir, &["commit-tree", &format!("{parent}^{{tree}}"), "-p", &parent, "-m", message])?;
+    git(dir, &["update-ref", &format!("refs/heads/{branch}"), &commit, &parent])?;
+    Some(commit)
+}
+
 /// Merges `base` into `head` (GitHub's "Update branch"); the new head.
 pub fn merge_base_into_head(dir: &Path, base: &str, head: &str) -> Option<String> {
     let old = rev(dir, &format!("refs/heads/{head}"))?;

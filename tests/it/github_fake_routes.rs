@@ -206,6 +206,11 @@ fn create(st: &mut State, body: &Value) -> Answer {
         conflict: false,
     };
     st.prs.push(pr.clone());
+    if st.advance_base_on_pr == Some(number)
+        && let Some(dir) = st.git.clone()
+    {
+        fgit::empty_commit(&dir, base, "meanwhile on the base");
+    }
     Some((201, st.pr_json(&pr, true)))
 }
 

@@ -69,6 +69,7 @@ fn the_demo_is_merged_through_github_prs_and_the_next_run_reconciles() {
         let mut st = fake.state();
         st.pending_polls = 1;
         st.scopes = Some("repo, workflow".into());
+        st.advance_base_on_pr = Some(1);
     }
     let main_before = repo.sha("main");
     let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
@@ -78,6 +79,7 @@ fn the_demo_is_merged_through_github_prs_and_the_next_run_reconciles() {
         "✓ PR #1 created",
         "⏳ Waiting for checks on PR #1 (1 of 1 checks pending: test; up to 1m 0s)",
         "✓ Checks: 1 check passed (test)",
+        "✓ Branch updated with milestone/m1-text-tools (",
         "✓ Merged into milestone/m1-text-tools (",
         "✓ PR #5 created",
         "Autonomous Run Complete: m1",
@@ -98,10 +100,28 @@ fn the_demo_is_merged_through_github_prs_and_the_next_run_reconciles() {
         assert_eq!(merges, vec![json!({"sha": pr.head_sha, "merge_method": "squash"})]);
     }
     assert!(fake.bodies("POST /pulls").iter().all(|b| b["base"] == BASE));
-    // origin's milestone branch: five squash commits on main; the local branch followed it.
+    // PR #1 fell behind its base when it was opened: updated on GitHub, then merged at the new head.
+    let updates = fake.bodies("PUT /pulls/1/update-branch");
+    assert_eq!(updates.len(), 1);
+    assert_ne!(updates[0]["expected_head_sha"], json!(prs[0].head_sha));
+    assert_eq!(
+        origin_git(&repo, &["log", "-1", "--format=%s", &prs[0].head_sha]),
+        format!("Merge branch '{BASE}' into {}", prs[0].head)
+    );
+    assert!(fake.log().iter().all(|l| !l.contains("update-branch") || l.contains("/pulls/1/")));
+    // origin's milestone branch: someone else's commit and five squash merges; the local branch followed it.
     let subjects = origin_git(&repo, &["log", "--format=%s", &format!("main..{BASE}")]);
-    assert_eq!(subjects.lines().count(), 5, "{subjects}");
-    assert!(subjects.lines().last().unwrap().starts_with("feat(m1): Add slugify (#101) (#1)"), "{subjects}");
+    assert_eq!(
+        subjects.lines().collect::<Vec<_>>(),
+        [
+            "feat(m1): Add summary line (#5)",
+            "feat(m1): Add title case (#104) (#4)",
+            "feat(m1): Add word count (#102) (#3)",
+            "feat(m1): Add truncate (#103) (#2)",
+            "feat(m1): Add slugify (#101) (#1)",
+            "meanwhile on the base",
+        ]
+    );
     assert_eq!(origin_git(&repo, &["rev-parse", BASE]), repo.sha(BASE));
     // main is only read, here and on origin.
     assert_eq!(repo.sha("main"), main_before);
@@ -110,6 +130,13 @@ fn the_demo_is_merged_through_github_prs_and_the_next_run_reconciles() {
     for (no, pr) in [("01", 1), ("03", 2), ("02", 3), ("04", 4), ("05", 5)] {
         assert!(row(&p, no).contains(&format!("| ✅ Done | #{pr} |")), "{}", row(&p, no));
     }
+    // The worktree shows the merged milestone branch, and its tests pass.
+    let suite = Command::new("python3")
+        .args(["-m", "unittest", "discover", "-s", "tests", "-t", "."])
+        .current_dir(repo.tmp.path().join("demo-m1"))
+        .output()
+        .unwrap();
+    assert!(suite.status.success() && String::from_utf8_lossy(&suite.stderr).contains("Ran 10 tests"));
 
     // Next run, with the plan as committed (every issue Todo) and one more open PR on GitHub:
     // reconcile marks the merged ones Done and nothing is redone.
