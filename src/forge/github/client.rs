@@ -302,7 +302,7 @@ impl Client {
         let limited = status == 403 || status == 429;
         let retry_after = reply.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
         let wait = if (500..600).contains(&status) {
-            Some(retry_after.map_or_else(|| self.backoff(attempt), Duration::from_secs))
+            Some(retry_after.map_or_else(|| self.backoff(attempt), Duration::from_secs).min(self.retry.max_wait))
         } else if limited && let Some(secs) = retry_after {
             // A secondary rate limit: GitHub says how long to wait.
             if Duration::from_secs(secs) > self.retry.max_wait {
