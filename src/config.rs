@@ -203,6 +203,8 @@ pub struct ForgeConfig {
     pub checks_timeout_seconds: u64,
     /// How often pending checks are polled.
     pub checks_poll_seconds: u64,
+    /// `forge.github:` — the GitHub forge (used when `kind: github`).
+    pub github: GithubConfig,
 }
 
 impl Default for ForgeConfig {
@@ -213,6 +215,56 @@ impl Default for ForgeConfig {
             ci_timeout_seconds: 1800,
             checks_timeout_seconds: 1800,
             checks_poll_seconds: 15,
+            github: GithubConfig::default(),
+        }
+    }
+}
+
+/// `forge.github:` — where the repository is on GitHub and how strictly its checks are read.
+/// Every key is documented in `docs/configuration.md` and `docs/github.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GithubConfig {
+    /// The repository owner; default: from the `remote`'s URL (https or ssh form).
+    pub owner: Option<String>,
+    /// The repository name; default: from the `remote`'s URL.
+    pub repo: Option<String>,
+    /// The REST API base URL (`https://<host>/api/v3` for GitHub Enterprise Server).
+    pub api_url: String,
+    /// The git remote branches are pushed to (and owner/repo are read from).
+    pub remote: String,
+    /// Check-run names or status contexts that must be present and green before a merge.
+    pub required_checks: Vec<String>,
+    /// Merge through GraphQL `enablePullRequestAutoMerge` (falling back to a sha-guarded REST
+    /// merge when GitHub says the PR is already clean). `false`: the REST merge directly.
+    pub auto_merge: bool,
+    /// How long a head commit without any check may still be waited for (CI may not have started
+    /// yet) before its checks count as missing.
+    pub checks_grace_seconds: u64,
+    /// Wall-clock limit of one API request.
+    pub request_timeout_seconds: u64,
+    /// Retries of a request after a 5xx, a rate limit or a network error (bounded backoff).
+    pub max_retries: u32,
+    /// The longest single wait between retries (a longer `retry-after` is an error).
+    pub max_retry_wait_seconds: u64,
+    /// How long to wait for GitHub to move a PR's head after `update-branch`.
+    pub update_branch_timeout_seconds: u64,
+}
+
+impl Default for GithubConfig {
+    fn default() -> Self {
+        GithubConfig {
+            owner: None,
+            repo: None,
+            api_url: "https://api.github.com".into(),
+            remote: "origin".into(),
+            required_checks: Vec::new(),
+            auto_merge: true,
+            checks_grace_seconds: 120,
+            request_timeout_seconds: 30,
+            max_retries: 3,
+            max_retry_wait_seconds: 60,
+            update_branch_timeout_seconds: 60,
         }
     }
 }
@@ -497,6 +549,30 @@ mod tests {
         assert_eq!(c.agent.kind, AgentKind::Claude);
         assert_eq!(c.forge.kind, ForgeKind::Github);
         assert!(c.forge.push);
+        assert_eq!(c.forge.github, GithubConfig::default());
+    }
+
+    #[test]
+    fn the_github_section() {
+        let d = GithubConfig::default();
+        assert_eq!((d.api_url.as_str(), d.remote.as_str(), d.auto_merge), ("https://api.github.com", "origin", true));
+        assert_eq!((d.owner.as_deref(), d.repo.as_deref(), d.max_retries), (None, None, 3));
+        let c = parse(
+            "forge:\n  kind: github\n  github:\n    owner: acme\n    repo: tools\n    api_url: https://ghe.example.com/api/v3\n    required_checks: [test, lint]\n    auto_merge: false\n",
+        )
+        .unwrap();
+        let g = &c.forge.github;
+        assert_eq!((g.owner.as_deref(), g.repo.as_deref()), (Some("acme"), Some("tools")));
+        assert_eq!(g.api_url, "https://ghe.example.com/api/v3");
+        assert_eq!(g.required_checks, vec!["test", "lint"]);
+        assert!(!g.auto_merge);
+        assert_eq!(g.checks_grace_seconds, d.checks_grace_seconds);
+        let err = parse("forge:\n  github:\n    token: x\n").unwrap_err();
+        assert!(
+            err.message.starts_with(".run-milestone.yml:3:5: invalid YAML: unknown field `token`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -16,14 +16,11 @@ use std::time::Duration;
 use git2::{Oid, Repository};
 
 use self::records::{PrRecord, Store, now_rfc3339};
+use super::push::GitRemote;
 use super::{CheckState, Checks, Forge, ForgeError, MergeOutcome, NewPr, PrState, PullRequest};
 use crate::config::Config;
 use crate::git::merge::{Squash, squash};
 use crate::git::repo::{branch_tip, short};
-use crate::process::{Cmd, Finished, run};
-
-/// Wall-clock limit of one `git push`.
-const PUSH_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// How the local forge behaves (from `.run-milestone.yml`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,19 +137,8 @@ impl LocalForge {
             .ok_or_else(|| ForgeError::Other(format!("{what}: branch `{branch}` does not exist in the repository")))
     }
 
-    fn git_push(&self, args: &[&str]) -> Result<Finished, ForgeError> {
-        let mut cmd = Cmd::new("git", &self.repo_dir)
-            .trusted()
-            .arg("push")
-            .args(args.iter().copied())
-            .timeout(Some(PUSH_TIMEOUT))
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("LC_ALL", "C");
-        for (k, v) in &self.env {
-            cmd = cmd.env(k.clone(), v.clone());
-        }
-        tracing::debug!(command = %cmd.display(), "local forge: pushing");
-        run(&cmd).map_err(|e| ForgeError::Push(format!("cannot run `{}`: {e}", cmd.display())))
+    fn remote(&self) -> GitRemote<'_> {
+        GitRemote { repo_dir: &self.repo_dir, remote: "origin", env: &self.env }
     }
 
     /// An issue branch may be force-pushed (with a lease) after a rewrite; a base branch never.
@@ -160,11 +146,6 @@ impl LocalForge {
         let all = self.store.all()?;
         Ok(all.iter().any(|r| r.pr.head == branch) && !all.iter().any(|r| r.pr.base == branch))
     }
-}
-
-fn push_error(f: &Finished) -> ForgeError {
-    let msg = f.stderr.trim();
-    if msg.is_empty() { ForgeError::Push(format!("git push: {}", f.describe())) } else { ForgeError::Push(msg.into()) }
 }
 
 impl Forge for LocalForge {
@@ -182,22 +163,7 @@ impl Forge for LocalForge {
             tracing::debug!(branch, "local forge: no `origin` remote, nothing to push");
             return Ok(());
         }
-        let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
-        let first = self.git_push(&["origin", &refspec])?;
-        if first.success() {
-            return Ok(());
-        }
-        if first.stderr.contains("non-fast-forward") && self.may_force(branch)? {
-            // A rewritten issue branch: replace it, unless someone else pushed to it meanwhile.
-            tracing::debug!(branch, "local forge: rewritten issue branch, pushing with --force-with-lease");
-            let lease = format!("--force-with-lease=refs/heads/{branch}");
-            let second = self.git_push(&[&lease, "origin", &refspec])?;
-            if second.success() {
-                return Ok(());
-            }
-            return Err(push_error(&second));
-        }
-        Err(push_error(&first))
+        self.remote().push_branch(branch, || self.may_force(branch))
     }
 
     fn find_pr(&mut self, head: &str) -> Result<Option<PullRequest>, ForgeError> {

@@ -1,10 +1,13 @@
 //! Where pull requests live. The engine needs: push a branch, find a PR by head branch, create a
 //! PR, labels, the state of checks for a head SHA, a squash merge guarded by the head SHA, draft,
-//! and a list. Implementations: the local forge (default, offline) and GitHub. Every forge is
+//! and a list. Implementations: the local forge (default, offline) and GitHub ([`github`]); both
+//! push with the `git` CLI ([`push`]). Every forge is
 //! wrapped in [`guard::Guarded`], which refuses any push, PR or merge into a protected branch.
 
+pub mod github;
 pub mod guard;
 pub mod local;
+pub mod push;
 
 use serde::{Deserialize, Serialize};
 

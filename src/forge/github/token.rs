@@ -1,0 +1,125 @@
+//! The GitHub token: `GH_TOKEN`, then `GITHUB_TOKEN`, then `gh auth token` when the GitHub CLI is
+//! installed and logged in. No token is a clear error before any request is made. The value
+//! never appears in `Debug` output or messages.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::forge::ForgeError;
+use crate::process::{Cmd, run};
+
+/// Where the token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    GhToken,
+    GithubToken,
+    GhCli,
+    /// Handed over by the caller (tests, embedding).
+    Given,
+}
+
+impl TokenSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            TokenSource::GhToken => "GH_TOKEN",
+            TokenSource::GithubToken => "GITHUB_TOKEN",
+            TokenSource::GhCli => "gh auth token",
+            TokenSource::Given => "given",
+        }
+    }
+}
+
+/// A token and where it came from.
+#[derive(Clone)]
+pub struct Token {
+    value: String,
+    source: TokenSource,
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Token({}, [REDACTED])", self.source.describe())
+    }
+}
+
+impl Token {
+    pub fn new(value: impl Into<String>, source: TokenSource) -> Token {
+        Token { value: value.into().trim().to_string(), source }
+    }
+
+    pub fn source(&self) -> TokenSource {
+        self.source
+    }
+
+    pub(crate) fn secret(&self) -> &str {
+        &self.value
+    }
+}
+
+/// The message when no token is found.
+pub const NO_TOKEN: &str = "forge.kind: github needs a GitHub token and none was found: set GH_TOKEN or GITHUB_TOKEN, or log in with `gh auth login`";
+
+/// The first non-empty of `GH_TOKEN`, `GITHUB_TOKEN` (read through `lookup`), then `gh()`.
+pub fn resolve(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    gh: impl FnOnce() -> Option<String>,
+) -> Result<Token, ForgeError> {
+    for (name, source) in [("GH_TOKEN", TokenSource::GhToken), ("GITHUB_TOKEN", TokenSource::GithubToken)] {
+        if let Some(v) = lookup(name).filter(|v| !v.trim().is_empty()) {
+            return Ok(Token::new(v, source));
+        }
+    }
+    match gh().filter(|v| !v.trim().is_empty()) {
+        Some(v) => Ok(Token::new(v, TokenSource::GhCli)),
+        None => Err(ForgeError::Other(NO_TOKEN.into())),
+    }
+}
+
+/// The token from this process's environment, or from `gh auth token --hostname <host>`.
+pub fn from_environment(gh_host: &str, cwd: &Path) -> Result<Token, ForgeError> {
+    resolve(&|k| std::env::var(k).ok(), || gh_auth_token(gh_host, cwd))
+}
+
+/// `gh auth token --hostname <host>`; `None` when gh is not installed, not logged in or silent.
+fn gh_auth_token(host: &str, cwd: &Path) -> Option<String> {
+    let cmd = Cmd::new("gh", cwd)
+        .args(["auth", "token", "--hostname", host])
+        .env("GH_PROMPT_DISABLED", "1")
+        .timeout(Some(Duration::from_secs(20)));
+    match run(&cmd) {
+        Ok(f) if f.success() => {
+            let token = f.stdout.trim().to_string();
+            (!token.is_empty()).then_some(token)
+        }
+        Ok(f) => {
+            tracing::debug!(result = %f.describe(), "`gh auth token` gave no token");
+            None
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "`gh` is not available");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_and_empty_values() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        let t = resolve(&env(&[("GH_TOKEN", "a"), ("GITHUB_TOKEN", "b")]), || Some("c".into())).unwrap();
+        assert_eq!((t.secret(), t.source()), ("a", TokenSource::GhToken));
+        let t = resolve(&env(&[("GH_TOKEN", " "), ("GITHUB_TOKEN", "b\n")]), || Some("c".into())).unwrap();
+        assert_eq!((t.secret(), t.source()), ("b", TokenSource::GithubToken));
+        let t = resolve(&env(&[]), || Some("c\n".into())).unwrap();
+        assert_eq!((t.secret(), t.source()), ("c", TokenSource::GhCli));
+        let e = resolve(&env(&[("GH_TOKEN", "")]), || None).unwrap_err();
+        assert_eq!(e.to_string(), NO_TOKEN);
+        assert_eq!(format!("{:?}", Token::new("ghp_secret", TokenSource::Given)), "Token(given, [REDACTED])");
+    }
+}

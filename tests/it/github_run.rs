@@ -1,0 +1,242 @@
+//! The real binary with `forge.kind: github` against the fake GitHub, whose branches and merges
+//! live in the demo's bare `origin`: the whole demo merged through PRs, reconcile on the next
+//! run, red checks, the push-failure `retry`, the token sources and the scope refusal.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::json;
+
+use crate::common::{Repo, assert_exit, stderr, stdout};
+use crate::github::reject_first_issue_push;
+use crate::github_fake::{FakeGithub, Run, TOKEN};
+use crate::support::{BASE, PLAN, commit_all, plan, row};
+
+/// The demo configured for the fake GitHub (committed), the fake backed by the demo's origin.
+fn demo_on_fake() -> (Repo, FakeGithub) {
+    let repo = Repo::demo();
+    let fake = FakeGithub::start();
+    repo.write(
+        ".run-milestone.yml",
+        &format!(
+            "test_command: python3 -m unittest discover -s tests -t .\nforge:\n  kind: github\n  checks_poll_seconds: 1\n  checks_timeout_seconds: 60\n  github:\n    api_url: {}\n    owner: acme\n    repo: tools\n    checks_grace_seconds: 0\n",
+            fake.uri()
+        ),
+    );
+    commit_all(&repo, "use the fake GitHub");
+    repo.git(&["push", "-q", "origin", "main"]);
+    {
+        let mut st = fake.state();
+        st.git = Some(repo.origin());
+        st.default_runs = vec![Run("test", "completed", Some("success"))];
+    }
+    (repo, fake)
+}
+
+/// A directory with a fake `gh` (running `script`) first on PATH.
+fn fake_gh(repo: &Repo, script: &str) -> String {
+    let dir = repo.tmp.path().join("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let gh = dir.join("gh");
+    std::fs::write(
+        &gh,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n{script}\n", repo.tmp.path().join("gh-calls").display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
+}
+
+fn with_token(repo: &Repo, args: &[&str]) -> Command {
+    let mut cmd = repo.cmd(args);
+    cmd.env("GH_TOKEN", TOKEN);
+    cmd
+}
+
+fn origin_git(repo: &Repo, args: &[&str]) -> String {
+    let origin = repo.origin();
+    let mut all = vec!["--git-dir", origin.to_str().unwrap()];
+    all.extend_from_slice(args);
+    repo.git(&all)
+}
+
+#[test]
+fn the_demo_is_merged_through_github_prs_and_the_next_run_reconciles() {
+    let (repo, fake) = demo_on_fake();
+    {
+        let mut st = fake.state();
+        st.pending_polls = 1;
+        st.scopes = Some("repo, workflow".into());
+        st.advance_base_on_pr = Some(1);
+    }
+    let main_before = repo.sha("main");
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    for want in [
+        "✓ PR #1 created",
+        "⏳ Waiting for checks on PR #1 (1 of 1 checks pending: test; up to 1m 0s)",
+        "✓ Checks: 1 check passed (test)",
+        "✓ Branch updated with milestone/m1-text-tools (",
+        "✓ Merged into milestone/m1-text-tools (",
+        "✓ PR #5 created",
+        "Autonomous Run Complete: m1",
+        "  ✅ Completed: 5",
+        "PRs created: 5",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}\n{}", stderr(&out));
+    }
+    assert!(stderr(&out).contains("the GitHub token lacks the `read:org` scope"), "{}", stderr(&out));
+
+    // On "GitHub": five PRs into the milestone branch, each squash-merged with its verified head.
+    let prs = fake.state().prs.clone();
+    assert_eq!(prs.len(), 5);
+    for pr in &prs {
+        assert_eq!(pr.base, BASE);
+        assert!(!pr.open && pr.merged_sha.is_some(), "#{} {pr:?}", pr.number);
+        let merges = fake.bodies(&format!("PUT /pulls/{}/merge", pr.number));
+        assert_eq!(merges, vec![json!({"sha": pr.head_sha, "merge_method": "squash"})]);
+    }
+    assert!(fake.bodies("POST /pulls").iter().all(|b| b["base"] == BASE));
+    // PR #1 fell behind its base when it was opened: updated on GitHub, then merged at the new head.
+    let updates = fake.bodies("PUT /pulls/1/update-branch");
+    assert_eq!(updates.len(), 1);
+    assert_ne!(updates[0]["expected_head_sha"], json!(prs[0].head_sha));
+    assert_eq!(
+        origin_git(&repo, &["log", "-1", "--format=%s", &prs[0].head_sha]),
+        format!("Merge branch '{BASE}' into {}", prs[0].head)
+    );
+    assert!(fake.log().iter().all(|l| !l.contains("update-branch") || l.contains("/pulls/1/")));
+    // origin's milestone branch: someone else's commit and five squash merges; the local branch followed it.
+    let subjects = origin_git(&repo, &["log", "--format=%s", &format!("main..{BASE}")]);
+    assert_eq!(
+        subjects.lines().collect::<Vec<_>>(),
+        [
+            "feat(m1): Add summary line (#5)",
+            "feat(m1): Add title case (#104) (#4)",
+            "feat(m1): Add word count (#102) (#3)",
+            "feat(m1): Add truncate (#103) (#2)",
+            "feat(m1): Add slugify (#101) (#1)",
+            "meanwhile on the base",
+        ]
+    );
+    assert_eq!(origin_git(&repo, &["rev-parse", BASE]), repo.sha(BASE));
+    // main is only read, here and on origin.
+    assert_eq!(repo.sha("main"), main_before);
+    assert_eq!(origin_git(&repo, &["rev-parse", "main"]), main_before);
+    let p = plan(&repo);
+    for (no, pr) in [("01", 1), ("03", 2), ("02", 3), ("04", 4), ("05", 5)] {
+        assert!(row(&p, no).contains(&format!("| ✅ Done | #{pr} |")), "{}", row(&p, no));
+    }
+    // The worktree shows the merged milestone branch, and its tests pass.
+    let suite = Command::new("python3")
+        .args(["-m", "unittest", "discover", "-s", "tests", "-t", "."])
+        .current_dir(repo.tmp.path().join("demo-m1"))
+        .output()
+        .unwrap();
+    assert!(suite.status.success() && String::from_utf8_lossy(&suite.stderr).contains("Ran 10 tests"));
+
+    // Next run, with the plan as committed (every issue Todo) and one more open PR on GitHub:
+    // reconcile marks the merged ones Done and nothing is redone.
+    repo.git(&["checkout", "--", PLAN]);
+    fake.state().add_pr("feat/someone-else", BASE, true, false);
+    fake.take_log();
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🔄 Reconcile\n✓ Found 1 open PR\n✓ 5 PRs merged since last run\n"), "{text}");
+    let p = plan(&repo);
+    for (no, pr) in [("01", 1), ("03", 2), ("02", 3), ("04", 4), ("05", 5)] {
+        assert!(row(&p, no).contains(&format!("| ✅ Done | #{pr} |")), "{}", row(&p, no));
+    }
+    let log = fake.take_log();
+    assert!(!log.iter().any(|l| l.starts_with("POST /repos/acme/tools/pulls") || l.contains("/merge")), "{log:?}");
+}
+
+#[test]
+fn red_checks_leave_the_prs_for_review_and_nothing_is_merged() {
+    let (repo, fake) = demo_on_fake();
+    fake.state().default_runs =
+        vec![Run("test", "completed", Some("failure")), Run("lint", "completed", Some("success"))];
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("✗ Checks: 1 of 2 checks failed: test"), "{text}");
+    assert!(text.contains("👀 Issue #01 needs review (PR #1): CI failed: 1 of 2 checks failed: test"), "{text}");
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
+    assert!(row(&p, "03").contains("⬜ Todo"), "dependents wait: {p}");
+    let log = fake.log();
+    assert!(!log.iter().any(|l| l.contains("/merge") || l.contains("graphql")), "{log:?}");
+    assert!(fake.state().prs.iter().all(|p| p.open && p.merged_sha.is_none()));
+    assert_eq!(origin_git(&repo, &["rev-parse", BASE]), repo.sha(BASE));
+}
+
+fn run_with_input(mut cmd: Command, input: &str) -> Output {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_push_rejected_by_origin_stops_and_retry_succeeds() {
+    let (repo, fake) = demo_on_fake();
+    let marker: PathBuf = reject_first_issue_push(&repo);
+    // `retry` at the push stop; end of input (abort) at the phase boundary.
+    let out = run_with_input(with_token(&repo, &["m1"]), "retry\n");
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    let stop = text.find("🛑 Push failed").unwrap_or_else(|| panic!("no push stop in:\n{text}"));
+    let after = &text[stop..];
+    assert!(after.contains("Error: ") && after.contains("policy: issue pushes are frozen for a moment"), "{after}");
+    assert!(after.contains("retry | skip | abort"), "{after}");
+    let retried = after.find("🔄 Retrying push...").expect("retried");
+    assert!(after[retried..].contains("✓ PR #1 created"), "{after}");
+    assert!(after[retried..].contains("✓ Merged into milestone/m1-text-tools"), "{after}");
+    assert!(!marker.exists());
+    assert!(row(&plan(&repo), "01").contains("| ✅ Done | #1 |"));
+    assert!(fake.state().prs[0].merged_sha.is_some());
+}
+
+#[test]
+fn without_a_token_the_run_stops_before_any_request() {
+    let (repo, fake) = demo_on_fake();
+    let path = fake_gh(&repo, "echo 'not logged in' >&2; exit 1");
+    let out = repo.cmd(&["m1", "--autonomous"]).env("PATH", &path).output().unwrap();
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("forge.kind: github needs a GitHub token and none was found: set GH_TOKEN or GITHUB_TOKEN, or log in with `gh auth login`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("Issue #01"), "{}", stdout(&out));
+    assert!(fake.log().is_empty(), "{:?}", fake.log());
+    let host = fake.uri().trim_start_matches("http://").to_string();
+    let calls = std::fs::read_to_string(repo.tmp.path().join("gh-calls")).unwrap();
+    assert_eq!(calls, format!("auth token --hostname {host}\n"));
+}
+
+#[test]
+fn the_gh_cli_token_is_used_and_a_forbidden_scope_refuses_to_start() {
+    let (repo, fake) = demo_on_fake();
+    {
+        let mut st = fake.state();
+        st.token = "gho_from_the_gh_cli".into();
+        st.scopes = Some("repo, read:org, workflow, delete_repo".into());
+    }
+    let path = fake_gh(&repo, "echo gho_from_the_gh_cli");
+    let out = repo.cmd(&["m1", "--autonomous"]).env("PATH", &path).output().unwrap();
+    assert_exit(&out, 3);
+    assert!(
+        stderr(&out).contains("GitHub forge: refusing to start: the GitHub token has the `delete_repo` scope"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("Issue #01"), "{}", stdout(&out));
+    assert_eq!(fake.log(), vec!["GET /repos/acme/tools"]);
+    assert_eq!(fake.state().auth, vec!["Bearer gho_from_the_gh_cli"]);
+    // Nothing was pushed.
+    assert!(!repo.remote_refs().contains(BASE));
+}
