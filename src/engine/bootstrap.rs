@@ -105,6 +105,10 @@ pub fn bootstrap<'a>(
     if opts.no_worktree {
         check_current_checkout(&setup)?;
     }
+    // A GitHub forge without a token fails here, before any work starts.
+    if setup.config.forge.kind == crate::config::ForgeKind::Github {
+        super::forge_setup::github_token(&setup.config, &setup.ws.root)?;
+    }
     let state_dir = milestone_state_dir(&setup);
     // One run per milestone: taken before anything is written.
     let lock = crate::safety::lock::acquire(&state_dir, &setup.id.to_string())?;
@@ -238,7 +242,7 @@ pub fn bootstrap<'a>(
         (work, path)
     };
 
-    let forge = super::forge_setup::open(&ws, &config, &workdir)?;
+    let forge = super::forge_setup::open(ui, &ws, &config, &workdir)?;
     let mut guarded = Guarded::new(forge, protected.clone());
     // The forge's own default branch (GitHub's repository default) is always protected.
     if let Some(default) = guarded.default_branch().map_err(|e| Error::stopped(format!("forge: {e}")))? {
@@ -298,6 +302,17 @@ pub fn bootstrap<'a>(
                "agent": session.agent.name(), "forge": session.forge.name(), "pid": std::process::id(),
                "gate": gate_note, "workdir": session.workdir.display().to_string()}),
     )?;
+    // GitHub may have merged PRs since the last run: bring the local milestone branch (and the
+    // worktree on it) level before anything builds on it.
+    if let Err(e) = session.forge.sync_branch(&base) {
+        ui.warn(format!("could not update {base} from the forge: {e}"));
+    }
+    if ops::current_branch(&session.work).as_deref() == Some(base.as_str())
+        && ops::is_dirty(&session.work, &session.exclude)?
+    {
+        let head = ops::head(&session.work)?;
+        ops::reset_hard(&session.work, head, &session.exclude)?;
+    }
     // The milestone branch is published first (no-op on the local forge without push).
     session.forge.push(&base).map_err(|e| session.forge_fail(e))?;
 

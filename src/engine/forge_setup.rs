@@ -12,7 +12,7 @@ use crate::forge::local::{LocalForge, LocalSettings};
 use crate::git::Workspace;
 
 /// The forge `forge.kind` names (the never-main guard is added by the caller).
-pub fn open(ws: &Workspace, config: &Config, workdir: &Path) -> Result<Box<dyn Forge>, Error> {
+pub fn open(ui: &crate::ui::Ui, ws: &Workspace, config: &Config, workdir: &Path) -> Result<Box<dyn Forge>, Error> {
     match config.forge.kind {
         ForgeKind::Local => LocalForge::open(workdir, &ws.common_dir, LocalSettings::from_config(config))
             .map(|f| Box::new(f) as Box<dyn Forge>)
@@ -23,7 +23,7 @@ pub fn open(ws: &Workspace, config: &Config, workdir: &Path) -> Result<Box<dyn F
             let forge = GithubForge::connect(workdir, settings, &token)
                 .map_err(|e| Error::stopped(format!("GitHub forge: {e}")))?;
             for note in forge.notes() {
-                tracing::warn!("{note}");
+                ui.warn(note);
             }
             Ok(Box::new(forge))
         }

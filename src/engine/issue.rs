@@ -460,6 +460,10 @@ fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<
         }
         // The seed's hard requirement: the branch is up to date with its base before merging.
         if let Some(new_head) = s.forge.update_branch(pr.number).map_err(|e| s.forge_fail(e))? {
+            // The forge moved the PR branch: the local branch follows (a later push must not fight it).
+            if let Err(e) = s.forge.sync_branch(&pr.head) {
+                s.ui.warn(format!("could not update {} from the forge: {e}", pr.head));
+            }
             s.ui.ok(format!(
                 "Branch updated with {} ({}): waiting for its checks again",
                 pr.base,
@@ -493,12 +497,44 @@ fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<
                 }
                 return Ok(IssueEnd::Skipped { reason: format!("Merge conflict ({})", files.join(", ")) });
             }
+            MergeOutcome::Refused { reason } if reason == crate::forge::github::merge::AUTO_MERGE_ENABLED => {
+                return wait_for_auto_merge(s, issue, pr, reason);
+            }
             MergeOutcome::Refused { reason } => {
                 return Ok(IssueEnd::NeedsReview { pr: pr.number, reason });
             }
         }
     }
     Ok(IssueEnd::NeedsReview { pr: pr.number, reason: "the head kept moving during merge".into() })
+}
+
+/// GitHub enabled auto-merge instead of merging (branch protection still waits for something):
+/// wait for it within `forge.checks_timeout_seconds`, else leave the PR for a human.
+fn wait_for_auto_merge(s: &mut Session, issue: &Issue, pr: &PullRequest, reason: String) -> Result<IssueEnd, Halt> {
+    let timeout = std::time::Duration::from_secs(s.config.forge.checks_timeout_seconds);
+    let poll = std::time::Duration::from_secs(s.config.forge.checks_poll_seconds.max(1));
+    let started = std::time::Instant::now();
+    s.ui.line(format!("⏳ PR #{}: {reason}; waiting up to {}", pr.number, super::summary::duration(timeout.as_secs())));
+    while started.elapsed() < timeout {
+        let now = s.forge.get_pr(pr.number).map_err(|e| s.forge_fail(e))?;
+        if now.state == PrState::Merged {
+            let sha = now.merged_sha.clone().unwrap_or_default();
+            s.log("merged", json!({"issue": issue.no.padded(), "pr": pr.number, "sha": sha, "auto_merge": true}))?;
+            s.ui.ok(format!("Merged into {} by auto-merge", pr.base));
+            if let Err(e) = s.forge.sync_branch(&pr.base) {
+                s.ui.warn(format!("could not update {} from the forge: {e}", pr.base));
+            }
+            return Ok(IssueEnd::Merged { pr: pr.number });
+        }
+        if now.state == PrState::Closed {
+            return Ok(IssueEnd::NeedsReview { pr: pr.number, reason: "closed while auto-merge was enabled".into() });
+        }
+        let spinner = s.ui.spinner(format!("⏳ waiting for GitHub's auto-merge of PR #{}", pr.number));
+        std::thread::sleep(poll.min(timeout.saturating_sub(started.elapsed())));
+        drop(spinner);
+        s.check_signals()?;
+    }
+    Ok(IssueEnd::NeedsReview { pr: pr.number, reason })
 }
 
 /// Forge errors stop the run; never-main is the seed's hard stop.

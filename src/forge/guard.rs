@@ -83,6 +83,11 @@ impl<F: Forge> Forge for Guarded<F> {
         self.inner.default_branch()
     }
 
+    fn sync_branch(&mut self, branch: &str) -> Result<(), ForgeError> {
+        // A local fast-forward from the forge: it writes nothing to the forge.
+        self.inner.sync_branch(branch)
+    }
+
     fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
         // Updating pushes to the PR's head; its base must not be protected either.
         let pr = self.inner.get_pr(number)?;

@@ -137,6 +137,12 @@ pub trait Forge {
         let _ = number;
         Ok(None)
     }
+    /// Brings the local `branch` level with the forge's when the forge moved it (GitHub merged a
+    /// PR after a run ended, or updated a PR branch). The local forge is the repository itself.
+    fn sync_branch(&mut self, branch: &str) -> Result<(), ForgeError> {
+        let _ = branch;
+        Ok(())
+    }
 }
 
 impl Forge for Box<dyn Forge> {
@@ -175,5 +181,8 @@ impl Forge for Box<dyn Forge> {
     }
     fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
         (**self).update_branch(number)
+    }
+    fn sync_branch(&mut self, branch: &str) -> Result<(), ForgeError> {
+        (**self).sync_branch(branch)
     }
 }

@@ -26,6 +26,7 @@ impl GitRemote<'_> {
     /// Runs `git <args>` non-interactively (no terminal prompt, C locale for stable messages).
     pub fn git(&self, args: &[&str]) -> Result<Finished, ForgeError> {
         let mut cmd = Cmd::new("git", self.repo_dir)
+            .trusted()
             .args(args.iter().copied())
             .timeout(Some(GIT_TIMEOUT))
             .env("GIT_TERMINAL_PROMPT", "0")
@@ -68,7 +69,9 @@ impl GitRemote<'_> {
     /// has commits the remote lacks or is checked out in a worktree.
     pub fn fetch_fast_forward(&self, branch: &str) -> Result<(), ForgeError> {
         let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
-        let f = self.git(&["fetch", "--no-tags", "--quiet", self.remote, &refspec])?;
+        // --update-head-ok: the branch may be checked out in the worktree (the engine then brings
+        // that working tree level with it). Only fast-forwards are taken (no `+`).
+        let f = self.git(&["fetch", "--no-tags", "--quiet", "--update-head-ok", self.remote, &refspec])?;
         if f.success() {
             Ok(())
         } else {

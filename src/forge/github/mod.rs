@@ -273,6 +273,10 @@ impl Forge for GithubForge {
         Ok(Some(self.default_branch.clone()))
     }
 
+    fn sync_branch(&mut self, branch: &str) -> Result<(), ForgeError> {
+        self.git().fetch_fast_forward(branch)
+    }
+
     fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
         merge::update_branch(&self.client, number, self.settings.update_timeout, self.settings.update_poll)
     }

@@ -45,7 +45,10 @@ impl fmt::Debug for Token {
 
 impl Token {
     pub fn new(value: impl Into<String>, source: TokenSource) -> Token {
-        Token { value: value.into().trim().to_string(), source }
+        let value = value.into().trim().to_string();
+        // The forge token is redacted wherever it would be printed (an error URL included).
+        crate::safety::redact::add_exact(&value);
+        Token { value, source }
     }
 
     pub fn source(&self) -> TokenSource {
