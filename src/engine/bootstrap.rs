@@ -105,9 +105,23 @@ pub fn bootstrap<'a>(
     if opts.no_worktree {
         check_current_checkout(&setup)?;
     }
-    // A GitHub forge without a token fails here, before any work starts.
-    if setup.config.forge.kind == crate::config::ForgeKind::Github {
-        super::forge_setup::github_token(&setup.config, &setup.ws.root)?;
+    // The GitHub forge connects before any work starts: no token, a rejected token, a forbidden
+    // scope, or a base branch that is GitHub's default branch stop here, before a branch or a
+    // worktree exists.
+    let github = super::forge_setup::connect_github(&setup.config, &setup.ws.root)?;
+    if let Some(default) = github.as_ref().map(|f| f.default_branch_name()) {
+        let plan = &setup.milestone.plan;
+        if default == plan.base_branch {
+            return Err(Halt::Error(
+                Error::at(
+                    &plan.path,
+                    plan.base_branch_line,
+                    None,
+                    format!("base branch `{default}` is the GitHub repository's default branch: expected a milestone branch such as `milestone/{}-{}`", setup.id, setup.milestone.dir.slug),
+                )
+                .with_hint("run-milestone never pushes to, opens PRs into or merges into the default branch"),
+            ));
+        }
     }
     let state_dir = milestone_state_dir(&setup);
     // One run per milestone: taken before anything is written.
@@ -242,18 +256,11 @@ pub fn bootstrap<'a>(
         (work, path)
     };
 
-    let forge = super::forge_setup::open(ui, &ws, &config, &workdir)?;
+    let forge = super::forge_setup::open_with(ui, &ws, &config, &workdir, github)?;
     let mut guarded = Guarded::new(forge, protected.clone());
     // The forge's own default branch (GitHub's repository default) is always protected.
     if let Some(default) = guarded.default_branch().map_err(|e| Error::stopped(format!("forge: {e}")))? {
         guarded.protect(&default)?;
-        if default == base {
-            return Err(Halt::Error(Error::input(format!(
-                "{}:{}: base branch `{base}` is the forge's default branch: expected a milestone branch",
-                milestone.plan.path.display(),
-                milestone.plan.base_branch_line
-            ))));
-        }
     }
     let forge: Box<dyn crate::forge::Forge> = Box::new(guarded);
     let mut session = Session {

@@ -3,8 +3,9 @@
 //! `X-OAuth-Scopes` header), pulls (list, create with the 422 "already exists", get, merge with
 //! the sha guard and 409, update-branch), compare, labels, check runs, combined statuses and the
 //! two GraphQL mutations. Branches live in memory, or in a real bare repository (`git`), where
-//! merges are real squash merges. Failures can be injected; any request the fake does not know
-//! is recorded and fails the test when the fake is dropped.
+//! merges are real squash merges. Failures can be injected, and so can what others do on GitHub
+//! meanwhile (a commit on a PR's base or head, a re-targeted PR, auto-merge completing); any
+//! request the fake does not know is recorded and fails the test when the fake is dropped.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub struct Pr {
     pub auto_merge: bool,
     /// Conflicts with its base (GitHub's `mergeable: false`, `mergeable_state: dirty`).
     pub conflict: bool,
+    /// Once auto-merge is enabled: GitHub merges it on this many-th read of the PR.
+    pub auto_merge_in: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +98,16 @@ pub struct State {
     /// When PR #n is opened (git branches), someone else adds a commit to its base: the PR is
     /// then behind and needs `update-branch`.
     pub advance_base_on_pr: Option<u64>,
+    /// When PR #n is opened, someone re-targets it on GitHub to this base.
+    pub retarget_on_pr: Option<(u64, String)>,
+    /// The first merge request of PR #n finds that someone pushed to its head meanwhile (git
+    /// branches): GitHub's sha guard answers `409 Head branch was modified`.
+    pub push_head_on_merge: Option<u64>,
+    /// With `AutoMerge::Enable`: GitHub merges the PR on the n-th read after enabling
+    /// (its requirements met meanwhile); `None`: never.
+    pub auto_merge_after_reads: Option<u32>,
+    /// The repository's `permissions.push` for the token.
+    pub can_push: bool,
     pub failures: Vec<Failure>,
     /// `METHOD /path?query` of every request.
     pub log: Vec<String>,
@@ -124,6 +137,10 @@ impl State {
             statuses: BTreeMap::new(),
             auto_merge: AutoMerge::Clean,
             advance_base_on_pr: None,
+            retarget_on_pr: None,
+            push_head_on_merge: None,
+            auto_merge_after_reads: None,
+            can_push: true,
             failures: Vec::new(),
             log: Vec::new(),
             bodies: Vec::new(),
@@ -180,6 +197,7 @@ impl State {
             behind_by: 0,
             auto_merge: false,
             conflict: false,
+            auto_merge_in: None,
         });
         number
     }

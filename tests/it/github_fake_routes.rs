@@ -34,14 +34,18 @@ pub fn route(st: &mut State, method: &str, path: &str, query: &BTreeMap<String, 
             200,
             json!({"id": 1, "node_id": "R_fake", "name": REPO, "full_name": format!("{OWNER}/{REPO}"), "private": true,
                    "owner": {"login": OWNER, "id": 2}, "default_branch": st.default_branch, "allow_auto_merge": true,
-                   "permissions": {"admin": false, "maintain": false, "push": true, "triage": true, "pull": true}}),
+                   "permissions": {"admin": false, "maintain": false, "push": st.can_push, "triage": true, "pull": true}}),
         )),
         ("GET", ["pulls"]) => list(st, query),
         ("POST", ["pulls"]) => create(st, body),
-        ("GET", ["pulls", n]) => match st.prs.iter().find(|p| p.number.to_string() == *n).cloned() {
-            Some(pr) => Some((200, st.pr_json(&pr, true))),
-            None => not_found(),
-        },
+        ("GET", ["pulls", n]) => {
+            let number: u64 = n.parse().ok()?;
+            auto_merge_when_due(st, number);
+            match st.prs.iter().find(|p| p.number == number).cloned() {
+                Some(pr) => Some((200, st.pr_json(&pr, true))),
+                None => not_found(),
+            }
+        }
         ("PUT", ["pulls", n, "merge"]) => merge(st, n.parse().ok()?, body),
         ("PUT", ["pulls", n, "update-branch"]) => update_branch(st, n.parse().ok()?, body),
         ("GET", ["labels", ..]) => {
@@ -204,6 +208,7 @@ fn create(st: &mut State, body: &Value) -> Answer {
         behind_by: 0,
         auto_merge: false,
         conflict: false,
+        auto_merge_in: None,
     };
     st.prs.push(pr.clone());
     if st.advance_base_on_pr == Some(number)
@@ -211,10 +216,40 @@ fn create(st: &mut State, body: &Value) -> Answer {
     {
         fgit::empty_commit(&dir, base, "meanwhile on the base");
     }
+    if let Some((n, to)) = st.retarget_on_pr.clone()
+        && n == number
+    {
+        st.pr(number).base = to;
+    }
     Some((201, st.pr_json(&pr, true)))
 }
 
+/// GitHub's auto-merge at work: an open PR with auto-merge enabled is merged on its due read.
+fn auto_merge_when_due(st: &mut State, number: u64) {
+    let Some(pr) = st.prs.iter_mut().find(|p| p.number == number && p.open && p.auto_merge) else { return };
+    match pr.auto_merge_in {
+        Some(n) if n > 1 => pr.auto_merge_in = Some(n - 1),
+        Some(_) => {
+            pr.auto_merge_in = None;
+            merge(st, number, &json!({"merge_method": "squash"}));
+        }
+        None => {}
+    }
+}
+
 fn merge(st: &mut State, number: u64, body: &Value) -> Answer {
+    if st.push_head_on_merge == Some(number) {
+        st.push_head_on_merge = None;
+        let head = st.prs.iter().find(|p| p.number == number)?.head.clone();
+        match st.git.clone() {
+            Some(dir) => {
+                fgit::empty_commit(&dir, &head, "pushed while the merge was asked for")?;
+            }
+            None => {
+                st.push(&head);
+            }
+        }
+    }
     let pr = st.prs.iter().find(|p| p.number == number)?.clone();
     if !pr.open || pr.conflict {
         return Some((405, json!({"message": "Pull Request is not mergeable"})));
@@ -288,7 +323,10 @@ fn graphql_route(st: &mut State, body: &Value) -> Answer {
         return match st.auto_merge {
             AutoMerge::Clean => error("Pull request Pull request is in clean status", field),
             AutoMerge::Enable => {
-                st.pr(number).auto_merge = true;
+                let due = st.auto_merge_after_reads;
+                let p = st.pr(number);
+                p.auto_merge = true;
+                p.auto_merge_in = due;
                 Some((
                     200,
                     json!({"data": {field: {"pullRequest": {"number": number, "state": "OPEN", "merged": false, "mergeCommit": null,

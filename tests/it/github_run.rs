@@ -12,16 +12,21 @@ use serde_json::json;
 use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::github::reject_first_issue_push;
 use crate::github_fake::{FakeGithub, Run, TOKEN};
-use crate::support::{BASE, PLAN, commit_all, plan, row};
+use crate::support::{BASE, PLAN, commit_all, events, journal, plan, row};
 
 /// The demo configured for the fake GitHub (committed), the fake backed by the demo's origin.
 fn demo_on_fake() -> (Repo, FakeGithub) {
+    demo_on_fake_waiting(60)
+}
+
+/// [`demo_on_fake`] with `checks_timeout_seconds` (checks and auto-merge waits) set to `timeout`.
+fn demo_on_fake_waiting(timeout: u64) -> (Repo, FakeGithub) {
     let repo = Repo::demo();
     let fake = FakeGithub::start();
     repo.write(
         ".run-milestone.yml",
         &format!(
-            "test_command: python3 -m unittest discover -s tests -t .\nforge:\n  kind: github\n  checks_poll_seconds: 1\n  checks_timeout_seconds: 60\n  github:\n    api_url: {}\n    owner: acme\n    repo: tools\n    checks_grace_seconds: 0\n",
+            "test_command: python3 -m unittest discover -s tests -t .\nforge:\n  kind: github\n  checks_poll_seconds: 1\n  checks_timeout_seconds: {timeout}\n  github:\n    api_url: {}\n    owner: acme\n    repo: tools\n    checks_grace_seconds: 0\n",
             fake.uri()
         ),
     );
@@ -227,6 +232,7 @@ fn the_gh_cli_token_is_used_and_a_forbidden_scope_refuses_to_start() {
         st.scopes = Some("repo, read:org, workflow, delete_repo".into());
     }
     let path = fake_gh(&repo, "echo gho_from_the_gh_cli");
+    let refs = all_refs(&repo);
     let out = repo.cmd(&["m1", "--autonomous"]).env("PATH", &path).output().unwrap();
     assert_exit(&out, 3);
     assert!(
@@ -237,6 +243,82 @@ fn the_gh_cli_token_is_used_and_a_forbidden_scope_refuses_to_start() {
     assert!(!stdout(&out).contains("Issue #01"), "{}", stdout(&out));
     assert_eq!(fake.log(), vec!["GET /repos/acme/tools"]);
     assert_eq!(fake.state().auth, vec!["Bearer gho_from_the_gh_cli"]);
-    // Nothing was pushed.
-    assert!(!repo.remote_refs().contains(BASE));
+    // Refused before anything was made or pushed: no milestone branch, no worktree.
+    assert_nothing_made(&repo, &refs);
+}
+
+/// The refs here and on origin (to show that a run made nothing).
+fn all_refs(repo: &Repo) -> (String, String) {
+    (repo.refs(), repo.remote_refs())
+}
+
+/// Bootstrap stopped before it made anything: the refs here and on origin are `before` (no
+/// milestone branch, nothing pushed) and there is no `../demo-m1` worktree.
+#[track_caller]
+fn assert_nothing_made(repo: &Repo, before: &(String, String)) {
+    assert!(!repo.tmp.path().join("demo-m1").exists(), "a worktree was made");
+    assert_eq!(repo.git(&["worktree", "list", "--porcelain"]).matches("worktree ").count(), 1);
+    assert_eq!(&all_refs(repo), before);
+    assert!(!repo.refs().contains(BASE));
+}
+
+/// The demo on a fake whose default branch is `trunk` (on origin too).
+fn demo_on_fake_with_trunk() -> (Repo, FakeGithub) {
+    let (repo, fake) = demo_on_fake();
+    repo.git(&["push", "-q", "origin", "main:trunk"]);
+    fake.state().default_branch = "trunk".into();
+    (repo, fake)
+}
+
+#[test]
+fn a_plan_based_on_githubs_default_branch_stops_before_anything_is_made() {
+    let (repo, fake) = demo_on_fake_with_trunk();
+    crate::support::edit(&repo, PLAN, "Base branch: milestone/m1-text-tools", "Base branch: trunk");
+    commit_all(&repo, "base the plan on trunk");
+    let refs = all_refs(&repo);
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains(&format!(
+            "{PLAN}:3: base branch `trunk` is the GitHub repository's default branch: expected a milestone branch such as `milestone/m1-text-tools`"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    // Only the repository was read: no PR, no push, no branch, no worktree.
+    assert_eq!(fake.log(), vec!["GET /repos/acme/tools"]);
+    assert!(fake.state().prs.is_empty());
+    let refs_after = all_refs(&repo);
+    assert_eq!(refs_after, refs);
+    assert!(!repo.tmp.path().join("demo-m1").exists());
+}
+
+#[test]
+fn a_pr_retargeted_to_githubs_default_branch_is_refused_at_merge() {
+    let (repo, fake) = demo_on_fake_with_trunk();
+    // Someone edits PR #1 on GitHub as soon as it is opened: its base becomes trunk.
+    fake.state().retarget_on_pr = Some((1, "trunk".into()));
+    let trunk = origin_git(&repo, &["rev-parse", "trunk"]);
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("✓ PR #1 created") && text.contains("✓ Checks: 1 check passed (test)"), "{text}");
+    assert!(text.contains("🛑 Never target main: refusing to merge into `trunk`"), "{text}");
+    assert!(stderr(&out).contains("refusing to merge into `trunk`: it is a protected branch"), "{}", stderr(&out));
+    let j = journal(&repo);
+    let refused: Vec<_> =
+        events(&j, "never_main").into_iter().map(|e| (e["op"].clone(), e["branch"].clone())).collect();
+    assert_eq!(refused, vec![(json!("merge into"), json!("trunk"))]);
+    // Nothing was updated, auto-merged or merged, on GitHub or on origin.
+    let log = fake.log();
+    assert!(
+        !log.iter().any(|l| l.contains("/merge") || l.contains("update-branch") || l.contains("graphql")),
+        "{log:?}"
+    );
+    let st = fake.state();
+    assert!(st.prs.iter().all(|p| p.open && p.merged_sha.is_none()), "{:?}", st.prs);
+    assert_eq!(st.prs[0].base, "trunk");
+    drop(st);
+    assert_eq!(origin_git(&repo, &["rev-parse", "trunk"]), trunk);
+    assert!(!row(&plan(&repo), "01").contains("Done"), "{}", plan(&repo));
 }

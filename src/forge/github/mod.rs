@@ -168,6 +168,18 @@ impl GithubForge {
         })
     }
 
+    /// Runs `git push` and `git fetch` in `repo_dir` from now on (bootstrap connects in the
+    /// repository, before the worktree exists, then moves the forge there).
+    pub fn in_dir(mut self, repo_dir: &Path) -> GithubForge {
+        self.repo_dir = repo_dir.to_path_buf();
+        self
+    }
+
+    /// The repository's default branch on GitHub (read when connecting).
+    pub fn default_branch_name(&self) -> &str {
+        &self.default_branch
+    }
+
     /// Adds environment variables for `git push` and `git fetch` (tests make them hermetic).
     pub fn with_command_env<K: Into<OsString>, V: Into<OsString>>(
         mut self,
