@@ -322,3 +322,63 @@ fn a_pr_retargeted_to_githubs_default_branch_is_refused_at_merge() {
     assert_eq!(origin_git(&repo, &["rev-parse", "trunk"]), trunk);
     assert!(!row(&plan(&repo), "01").contains("Done"), "{}", plan(&repo));
 }
+
+fn short(sha: &serde_json::Value) -> String {
+    sha.as_str().unwrap()[..7].to_string()
+}
+
+#[test]
+fn a_head_pushed_during_the_merge_is_409_then_its_checks_are_awaited_and_that_sha_merged() {
+    let (repo, fake) = demo_on_fake();
+    // Someone pushes to PR #1's branch just as the merge is asked for: GitHub answers 409.
+    fake.state().push_head_on_merge = Some(1);
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let merges = fake.bodies("PUT /pulls/1/merge");
+    assert_eq!(merges.len(), 2, "{merges:?}");
+    let (verified, pushed) = (&merges[0]["sha"], &merges[1]["sha"]);
+    assert_ne!(verified, pushed);
+    assert_eq!(
+        origin_git(&repo, &["log", "-1", "--format=%s", pushed.as_str().unwrap()]),
+        "pushed while the merge was asked for"
+    );
+    // Re-evaluated: the new head's checks were awaited before it was merged.
+    let text = stdout(&out);
+    let moved = format!("⚠️ Head moved ({} → {}): re-evaluating", short(verified), short(pushed));
+    let at = text.find(&moved).unwrap_or_else(|| panic!("no {moved:?} in:\n{text}"));
+    let after = &text[at..];
+    let checks = after.find("✓ Checks: 1 check passed (test)").expect("checks again");
+    assert!(after[checks..].contains("✓ Merged into milestone/m1-text-tools ("), "{after}");
+    let log = fake.log();
+    let new_checks = log.iter().position(|l| l.contains(&format!("/commits/{}/check-runs", pushed.as_str().unwrap())));
+    let second_merge = log.iter().rposition(|l| l == "PUT /repos/acme/tools/pulls/1/merge");
+    assert!(new_checks.is_some() && new_checks < second_merge, "{log:?}");
+    // GitHub holds the pushed head as merged, and only then is the issue Done.
+    let pr = fake.state().prs[0].clone();
+    assert_eq!((pr.open, json!(pr.head_sha)), (false, pushed.clone()));
+    assert!(pr.merged_sha.is_some());
+    assert!(row(&plan(&repo), "01").contains("| ✅ Done | #1 |"), "{}", plan(&repo));
+}
+
+#[test]
+fn a_merge_answered_409_every_time_is_never_reported_merged() {
+    let (repo, fake) = demo_on_fake();
+    let conflict = json!({"message": "Head branch was modified. Review and try the merge again."});
+    fake.state().fail("PUT", "/pulls/1/merge", 409, conflict, 100);
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert_eq!(text.matches("): re-evaluating").count(), 3, "{text}");
+    assert!(text.contains("👀 Issue #01 needs review (PR #1): the head kept moving during merge"), "{text}");
+    // Three rounds, each waiting for the checks and asking for the same verified head.
+    let merges = fake.bodies("PUT /pulls/1/merge");
+    assert_eq!(merges.len(), 3);
+    assert!(merges.iter().all(|m| m["sha"] == json!(fake.state().prs[0].head_sha)), "{merges:?}");
+    let pr = fake.state().prs[0].clone();
+    assert!(pr.open && pr.merged_sha.is_none());
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
+    assert!(row(&p, "03").contains("⬜ Todo"), "{p}");
+    let j = journal(&repo);
+    assert!(events(&j, "merged").iter().all(|e| e["pr"] != 1), "{j:?}");
+}
