@@ -112,6 +112,14 @@ impl Drop for Spinner {
     }
 }
 
+impl Spinner {
+    /// Whether it is shown (stderr is a terminal and colour is allowed); else a caller that
+    /// wants progress visible prints plain lines.
+    pub fn visible(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 impl Ui {
     pub fn spinner(&self, message: impl Into<String>) -> Spinner {
         let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

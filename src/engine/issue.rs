@@ -401,36 +401,36 @@ fn push(s: &mut Session, issue: &Issue, branch: &str) -> Result<Result<(), Issue
 
 /// Waits (bounded, with a countdown) for the checks of the PR's current head.
 fn wait_for_checks(s: &mut Session, pr: &PullRequest) -> Result<crate::forge::Checks, Halt> {
-    let timeout = std::time::Duration::from_secs(s.config.forge.checks_timeout_seconds);
-    let poll = std::time::Duration::from_secs(s.config.forge.checks_poll_seconds.max(1));
-    let started = std::time::Instant::now();
+    let mut countdown = wait_countdown(s);
     let mut announced = false;
     loop {
         let spinner = s.ui.spinner(format!("checks for PR #{}", pr.number));
         let checks = s.forge.checks(pr.number).map_err(|e| s.forge_fail(e))?;
         drop(spinner);
-        if checks.state != CheckState::Pending || started.elapsed() >= timeout {
+        if checks.state != CheckState::Pending || countdown.expired() {
             return Ok(checks);
         }
-        let left = timeout.saturating_sub(started.elapsed());
         if !announced {
             s.ui.line(format!(
                 "⏳ Waiting for checks on PR #{} ({}; up to {})",
                 pr.number,
                 checks.summary,
-                super::summary::duration(timeout.as_secs())
+                super::summary::duration(countdown.timeout().as_secs())
             ));
             announced = true;
         }
-        let spinner = s.ui.spinner(format!(
-            "⏳ checks pending on PR #{}: {} left",
-            pr.number,
-            super::summary::duration(left.as_secs())
-        ));
-        tracing::info!(pr = pr.number, left_secs = left.as_secs(), "checks pending");
-        std::thread::sleep(poll.min(left));
-        drop(spinner);
+        tracing::info!(pr = pr.number, left_secs = countdown.left_secs(), "checks pending");
+        countdown.wait(s.ui, &format!("⏳ Checks pending on PR #{}", pr.number));
     }
+}
+
+/// `forge.checks_timeout_seconds`, polled every `forge.checks_poll_seconds`.
+fn wait_countdown(s: &Session) -> super::countdown::Countdown {
+    let f = &s.config.forge;
+    super::countdown::Countdown::new(
+        std::time::Duration::from_secs(f.checks_timeout_seconds),
+        std::time::Duration::from_secs(f.checks_poll_seconds.max(1)),
+    )
 }
 
 /// Checks for the PR's head (waited for), the branch brought up to date with its base, then a
@@ -509,13 +509,13 @@ fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<
 }
 
 /// GitHub enabled auto-merge instead of merging (branch protection still waits for something):
-/// wait for it within `forge.checks_timeout_seconds`, else leave the PR for a human.
+/// polls the PR within `forge.checks_timeout_seconds` (a last look at the deadline); merged →
+/// Done, else the PR is left for a human (👀 Needs Review) and the next run's reconcile finds it.
 fn wait_for_auto_merge(s: &mut Session, issue: &Issue, pr: &PullRequest, reason: String) -> Result<IssueEnd, Halt> {
-    let timeout = std::time::Duration::from_secs(s.config.forge.checks_timeout_seconds);
-    let poll = std::time::Duration::from_secs(s.config.forge.checks_poll_seconds.max(1));
-    let started = std::time::Instant::now();
-    s.ui.line(format!("⏳ PR #{}: {reason}; waiting up to {}", pr.number, super::summary::duration(timeout.as_secs())));
-    while started.elapsed() < timeout {
+    let mut countdown = wait_countdown(s);
+    let timeout = super::summary::duration(countdown.timeout().as_secs());
+    s.ui.line(format!("⏳ PR #{}: {reason}; waiting up to {timeout}", pr.number));
+    loop {
         let now = s.forge.get_pr(pr.number).map_err(|e| s.forge_fail(e))?;
         if now.state == PrState::Merged {
             let sha = now.merged_sha.clone().unwrap_or_default();
@@ -529,12 +529,13 @@ fn wait_for_auto_merge(s: &mut Session, issue: &Issue, pr: &PullRequest, reason:
         if now.state == PrState::Closed {
             return Ok(IssueEnd::NeedsReview { pr: pr.number, reason: "closed while auto-merge was enabled".into() });
         }
-        let spinner = s.ui.spinner(format!("⏳ waiting for GitHub's auto-merge of PR #{}", pr.number));
-        std::thread::sleep(poll.min(timeout.saturating_sub(started.elapsed())));
-        drop(spinner);
+        if countdown.expired() {
+            s.ui.line(format!("⏳ PR #{} not merged by GitHub within {timeout}", pr.number));
+            return Ok(IssueEnd::NeedsReview { pr: pr.number, reason });
+        }
+        countdown.wait(s.ui, &format!("⏳ Waiting for GitHub's auto-merge of PR #{}", pr.number));
         s.check_signals()?;
     }
-    Ok(IssueEnd::NeedsReview { pr: pr.number, reason })
 }
 
 /// Forge errors stop the run; never-main is the seed's hard stop.

@@ -2,6 +2,7 @@
 //! stops and decisions, resume, summaries — and the dry-run preview.
 
 pub mod bootstrap;
+pub mod countdown;
 pub mod decide;
 pub mod dry_run;
 pub mod forge_setup;

@@ -382,3 +382,48 @@ fn a_merge_answered_409_every_time_is_never_reported_merged() {
     let j = journal(&repo);
     assert!(events(&j, "merged").iter().all(|e| e["pr"] != 1), "{j:?}");
 }
+
+/// The plain countdown lines (no terminal) of one wait, e.g. `⏳ Checks pending on PR #1: 2s left`.
+fn countdown_lines<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
+    text.lines().filter(|l| l.starts_with(prefix) && l.ends_with(" left")).collect()
+}
+
+#[test]
+fn checks_stuck_in_progress_time_out_into_needs_review_and_dependents_wait() {
+    let (repo, fake) = demo_on_fake_waiting(3);
+    fake.state().default_runs = vec![Run("test", "in_progress", None)];
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    for want in [
+        "⏳ Waiting for checks on PR #1 (1 of 1 checks pending: test; up to 3s)",
+        "⏳ Checks still pending: 1 of 1 checks pending: test",
+        "👀 Issue #01 needs review (PR #1): checks still pending: 1 of 1 checks pending: test",
+        "👀 Issue #02 needs review (PR #2): checks still pending: 1 of 1 checks pending: test",
+        "  - #03: waiting on #01 (👀 Needs Review)",
+        "  - #04: waiting on #02 (👀 Needs Review)",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // Without a terminal the time left is printed as plain lines, at most once a second here
+    // (a tenth of the wait, or the poll interval if longer).
+    for pr in [1, 2] {
+        let lines = countdown_lines(&text, &format!("⏳ Checks pending on PR #{pr}: "));
+        assert!((1..=3).contains(&lines.len()), "PR #{pr}: {lines:?} in:\n{text}");
+        assert!(lines.iter().all(|l| ["1s left", "2s left"].iter().any(|w| l.ends_with(w))), "{lines:?}");
+    }
+    let p = plan(&repo);
+    for (no, want) in [
+        ("01", "| 👀 Needs Review | #1 |"),
+        ("02", "| 👀 Needs Review | #2 |"),
+        ("03", "| ⬜ Todo |"),
+        ("04", "| ⬜ Todo |"),
+        ("05", "| ⬜ Todo |"),
+    ] {
+        assert!(row(&p, no).contains(want), "{no}: {p}");
+    }
+    let log = fake.log();
+    assert!(!log.iter().any(|l| l.contains("/merge") || l.contains("graphql")), "{log:?}");
+    assert!(fake.state().prs.iter().all(|p| p.open && p.merged_sha.is_none()));
+    assert_eq!(origin_git(&repo, &["rev-parse", BASE]), repo.sha(BASE));
+}
