@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::github::reject_first_issue_push;
-use crate::github_fake::{FakeGithub, Run, TOKEN};
+use crate::github_fake::{AutoMerge, FakeGithub, Run, TOKEN};
 use crate::support::{BASE, PLAN, commit_all, events, journal, plan, row};
 
 /// The demo configured for the fake GitHub (committed), the fake backed by the demo's origin.
@@ -426,4 +426,63 @@ fn checks_stuck_in_progress_time_out_into_needs_review_and_dependents_wait() {
     assert!(!log.iter().any(|l| l.contains("/merge") || l.contains("graphql")), "{log:?}");
     assert!(fake.state().prs.iter().all(|p| p.open && p.merged_sha.is_none()));
     assert_eq!(origin_git(&repo, &["rev-parse", BASE]), repo.sha(BASE));
+}
+
+#[test]
+fn auto_merge_enabled_then_merged_by_github_meanwhile_is_done() {
+    let (repo, fake) = demo_on_fake();
+    {
+        let mut st = fake.state();
+        st.auto_merge = AutoMerge::Enable;
+        // GitHub merges each PR on the second look after auto-merge was enabled.
+        st.auto_merge_after_reads = Some(2);
+    }
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    for want in [
+        "⏳ PR #1: auto-merge enabled: GitHub merges when required checks pass; waiting up to 1m 0s",
+        "✓ Merged into milestone/m1-text-tools by auto-merge",
+        "  ✅ Completed: 5",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // Merged by GitHub, never over REST; the local milestone branch followed.
+    assert!(!fake.log().iter().any(|l| l.starts_with("PUT") && l.ends_with("/merge")), "{:?}", fake.log());
+    let prs = fake.state().prs.clone();
+    assert!(prs.iter().all(|p| p.auto_merge && !p.open && p.merged_sha.is_some()), "{prs:?}");
+    assert_eq!(origin_git(&repo, &["rev-parse", BASE]), repo.sha(BASE));
+    let j = journal(&repo);
+    let merged: Vec<_> = events(&j, "merged").iter().map(|e| (e["pr"].clone(), e["auto_merge"].clone())).collect();
+    assert_eq!(merged, (1..=5).map(|n| (json!(n), json!(true))).collect::<Vec<_>>());
+    let p = plan(&repo);
+    for (no, pr) in [("01", 1), ("03", 2), ("02", 3), ("04", 4), ("05", 5)] {
+        assert!(row(&p, no).contains(&format!("| ✅ Done | #{pr} |")), "{}", row(&p, no));
+    }
+}
+
+#[test]
+fn auto_merge_enabled_but_not_merged_in_time_is_left_for_review() {
+    let (repo, fake) = demo_on_fake_waiting(2);
+    fake.state().auto_merge = AutoMerge::Enable;
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    for want in [
+        "⏳ PR #1: auto-merge enabled: GitHub merges when required checks pass; waiting up to 2s",
+        "⏳ PR #1 not merged by GitHub within 2s",
+        "👀 Issue #01 needs review (PR #1): auto-merge enabled: GitHub merges when required checks pass",
+        "  - #03: waiting on #01 (👀 Needs Review)",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let lines = countdown_lines(&text, "⏳ Waiting for GitHub's auto-merge of PR #1: ");
+    assert!((1..=2).contains(&lines.len()), "{lines:?} in:\n{text}");
+    // Auto-merge stays enabled on GitHub; nothing was merged, here or there.
+    assert!(!fake.log().iter().any(|l| l.starts_with("PUT") && l.ends_with("/merge")), "{:?}", fake.log());
+    let st = fake.state();
+    assert!(st.prs[0].auto_merge && st.prs[0].open && st.prs[0].merged_sha.is_none(), "{:?}", st.prs[0]);
+    drop(st);
+    assert!(row(&plan(&repo), "01").contains("| 👀 Needs Review | #1 |"), "{}", plan(&repo));
+    assert!(events(&journal(&repo), "merged").is_empty());
 }

@@ -6,8 +6,9 @@
 //! the PR is mergeable right now: a REST squash merge with `sha` = that SHA follows, and its
 //! `409 Head branch was modified` is `HeadMoved`, never "merged". When GitHub merely *enables*
 //! auto-merge (its branch protection still waits for something), the outcome is
-//! `Refused { reason: AUTO_MERGE_ENABLED }`: nothing is merged yet, the engine leaves the issue
-//! for review, and the next run's reconcile finds the PR merged.
+//! `Refused { reason: AUTO_MERGE_ENABLED }`: nothing is merged yet; the engine then polls the PR
+//! (up to `forge.checks_timeout_seconds`) and leaves it for review if GitHub has not merged it
+//! by then (the next run's reconcile finds it merged).
 
 use std::time::{Duration, Instant};
 
