@@ -1,7 +1,7 @@
 //! Checks and merges on the GitHub forge against the fake GitHub: pending → green → the
 //! GraphQL auto-merge and its clean-status fallback (a REST squash merge with the verified
 //! `sha`), red, failed statuses and missing checks, auto-merge merely enabled, `409 Head branch
-//! was modified`, and update-branch before the merge.
+//! was modified`, update-branch before the merge, and a head still behind its base never merged.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -199,4 +199,39 @@ fn update_branch_before_merge_then_the_new_head_is_merged() {
     // The old head is no longer mergeable; the new one is.
     assert!(matches!(f.merge(1, &old).unwrap(), MergeOutcome::HeadMoved { .. }));
     assert!(matches!(f.merge(1, &new).unwrap(), MergeOutcome::Merged { .. }));
+}
+
+#[test]
+fn a_head_behind_its_base_is_never_merged_when_its_update_did_not_happen() {
+    let repo = Repo::with_contents("app", None);
+    let fake = fake_with_branches();
+    let mut f = connect(&repo, &fake);
+    let pr = f.create_pr(&new_pr(HEAD, BASE)).unwrap();
+    fake.state().pr(1).behind_by = 2;
+    let not_merged = "not merged (the branch must be up to date with its base)";
+    // Without any update: refused after reading and comparing, before auto-merge or merge.
+    fake.take_log();
+    let outcome = f.merge(1, &pr.head_sha).unwrap();
+    assert_eq!(outcome, MergeOutcome::Refused { reason: format!("PR #1 is 2 commits behind `{BASE}`: {not_merged}") });
+    let log = fake.take_log();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0], "GET /repos/acme/tools/pulls/1");
+    assert!(log[1].starts_with(&format!("GET /repos/acme/tools/compare/{BASE}...{}", pr.head_sha)), "{log:?}");
+    // GitHub accepts the update (202) but never does it: after update_branch_timeout the head
+    // is still behind, and the merge names why.
+    fake.state().fail("PUT", "/pulls/1/update-branch", 202, json!({"message": "Updating pull request branch."}), 1);
+    assert_eq!(f.update_branch(1).unwrap(), None);
+    assert_eq!(fake.bodies("PUT /pulls/1/update-branch"), vec![json!({"expected_head_sha": pr.head_sha})]);
+    let outcome = f.merge(1, &pr.head_sha).unwrap();
+    let why = "GitHub accepted its update but the head had not moved after 2s";
+    assert_eq!(
+        outcome,
+        MergeOutcome::Refused { reason: format!("PR #1 is 2 commits behind `{BASE}` and {why}: {not_merged}") }
+    );
+    assert_eq!(request_lines(&fake, "/merge"), 0);
+    assert!(fake.bodies("POST /graphql").is_empty());
+    assert!(fake.state().prs[0].open);
+    // Up to date again: it merges.
+    fake.state().pr(1).behind_by = 0;
+    assert!(matches!(f.merge(1, &pr.head_sha).unwrap(), MergeOutcome::Merged { .. }));
 }

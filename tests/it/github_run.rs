@@ -486,3 +486,35 @@ fn auto_merge_enabled_but_not_merged_in_time_is_left_for_review() {
     assert!(row(&plan(&repo), "01").contains("| 👀 Needs Review | #1 |"), "{}", plan(&repo));
     assert!(events(&journal(&repo), "merged").is_empty());
 }
+
+#[test]
+fn a_pr_github_could_not_update_is_not_merged_while_behind() {
+    let (repo, fake) = demo_on_fake();
+    {
+        let mut st = fake.state();
+        // PR #1 falls behind its base, and GitHub refuses to update it (mergeability not yet
+        // computed, so no `dirty` state either).
+        st.advance_base_on_pr = Some(1);
+        let refusal = json!({"message": "merge conflict between base and head", "documentation_url": "https://docs.github.com/rest", "status": "422"});
+        st.fail("PUT", "/pulls/1/update-branch", 422, refusal, 100);
+    }
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    let want = format!(
+        "👀 Issue #01 needs review (PR #1): PR #1 is 1 commit behind `{BASE}` and GitHub could not update it (HTTP 422: merge conflict between base and head): not merged (the branch must be up to date with its base)"
+    );
+    assert!(text.contains(&want), "missing {want:?} in:\n{text}");
+    assert_eq!(fake.bodies("PUT /pulls/1/update-branch").len(), 1);
+    // Neither auto-merge nor a REST merge was asked for PR #1.
+    assert!(fake.bodies("PUT /pulls/1/merge").is_empty());
+    assert!(fake.bodies("POST /graphql").iter().all(|b| b["variables"]["id"] != "PR_kwDOfake1"));
+    let pr = fake.state().prs[0].clone();
+    assert!(pr.open && pr.merged_sha.is_none());
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
+    assert!(row(&p, "03").contains("⬜ Todo"), "{p}");
+    // PR #2 (issue 02, behind the same commit) was updated and merged as usual.
+    assert!(row(&p, "02").contains("| ✅ Done | #2 |"), "{p}");
+    assert_eq!(fake.bodies("PUT /pulls/2/update-branch").len(), 1);
+}

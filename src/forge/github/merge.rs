@@ -1,7 +1,9 @@
 //! The sha-guarded squash merge and bringing a PR up to date with its base.
 //!
-//! Merge: refused unless the PR is open, not a draft and its head is still the SHA whose checks
-//! the engine verified (`HeadMoved` otherwise). Then GraphQL `enablePullRequestAutoMerge`
+//! Merge: refused unless the PR is open, not a draft, its head is still the SHA whose checks
+//! the engine verified (`HeadMoved` otherwise) and that head is not behind its base (compare:
+//! `behind_by` is 0; an update GitHub refused or did not finish is named). Then GraphQL
+//! `enablePullRequestAutoMerge`
 //! (squash, `expectedHeadOid` = that SHA). GitHub's `Pull request is in clean status` error means
 //! the PR is mergeable right now: a REST squash merge with `sha` = that SHA follows, and its
 //! `409 Head branch was modified` is `HeadMoved`, never "merged". When GitHub merely *enables*
@@ -36,8 +38,15 @@ fn conflict(pr: &GhPull) -> MergeOutcome {
     }
 }
 
-/// Squash-merges `pr` (as just read from GitHub) only if its head is still `expected`.
-pub fn merge(c: &Client, auto_merge: bool, pr: GhPull, expected: &str) -> Result<MergeOutcome, ForgeError> {
+/// Squash-merges `pr` (as just read from GitHub) only if its head is still `expected` and up to
+/// date with its base. `not_updated`: why the last update of its branch did not happen.
+pub fn merge(
+    c: &Client,
+    auto_merge: bool,
+    pr: GhPull,
+    expected: &str,
+    not_updated: Option<&str>,
+) -> Result<MergeOutcome, ForgeError> {
     let number = pr.number;
     match pr.pr_state() {
         PrState::Open => {}
@@ -57,6 +66,16 @@ pub fn merge(c: &Client, auto_merge: bool, pr: GhPull, expected: &str) -> Result
     }
     if pr.mergeable == Some(false) && pr.mergeable_state.as_deref() == Some("dirty") {
         return Ok(conflict(&pr));
+    }
+    // The seed's hard requirement: never merge a branch that is behind its base.
+    let behind = behind_by(c, &pr.base.name, expected)?;
+    if behind > 0 {
+        let commits = if behind == 1 { "1 commit".to_string() } else { format!("{behind} commits") };
+        let why = not_updated.map(|w| format!(" and {w}")).unwrap_or_default();
+        return refused(format!(
+            "PR #{number} is {commits} behind `{}`{why}: not merged (the branch must be up to date with its base)",
+            pr.base.name
+        ));
     }
     if auto_merge {
         match enable_auto_merge(c, &pr, expected)? {
@@ -150,14 +169,26 @@ fn behind_by(c: &Client, base: &str, head: &str) -> Result<u64, ForgeError> {
     Ok(reply.json()["behind_by"].as_u64().unwrap_or(0))
 }
 
-/// Merges the base into PR `number`'s head on GitHub when the head is behind it; returns the new
-/// head SHA (the engine then waits for its checks again), `None` when already up to date.
+/// What [`update_branch`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// The head is not behind its base: nothing to do.
+    UpToDate,
+    /// The head moved (GitHub merged the base in, or someone pushed): its new SHA.
+    Moved(String),
+    /// Still behind and not updated: why (`GitHub could not update it (HTTP 422: …)`). The merge
+    /// refuses a behind head and names this.
+    NotUpdated(String),
+}
+
+/// Merges the base into PR `number`'s head on GitHub when the head is behind it, then waits
+/// (bounded) for the new head.
 ///
 /// Documentation: https://docs.github.com/en/rest/pulls/pulls#update-a-pull-request-branch
-pub fn update_branch(c: &Client, number: u64, timeout: Duration, poll: Duration) -> Result<Option<String>, ForgeError> {
+pub fn update_branch(c: &Client, number: u64, timeout: Duration, poll: Duration) -> Result<Update, ForgeError> {
     let pr = pulls::get(c, number)?;
     if pr.pr_state() != PrState::Open || behind_by(c, &pr.base.name, &pr.head.sha)? == 0 {
-        return Ok(None);
+        return Ok(Update::UpToDate);
     }
     let old = pr.head.sha.clone();
     let body = json!({ "expected_head_sha": old });
@@ -167,11 +198,15 @@ pub fn update_branch(c: &Client, number: u64, timeout: Duration, poll: Duration)
         let now = pulls::get(c, number)?;
         if now.head.sha != old {
             // Someone pushed meanwhile: the engine waits for the new head's checks.
-            return Ok(Some(now.head.sha));
+            return Ok(Update::Moved(now.head.sha));
         }
-        // A conflict (or nothing to do): the merge reports it.
+        if behind_by(c, &now.base.name, &now.head.sha)? == 0 {
+            return Ok(Update::UpToDate);
+        }
+        // Still behind (a conflict GitHub has not reported as `dirty` yet, a rule, a permission):
+        // the merge refuses it, with GitHub's message.
         tracing::warn!(number, "GitHub could not update PR #{number} with {}: {message}", pr.base.name);
-        return Ok(None);
+        return Ok(Update::NotUpdated(format!("GitHub could not update it (HTTP 422: {message})")));
     }
     if !reply.ok() {
         return Err(reply.error(&format!("update the branch of PR #{number}")));
@@ -181,11 +216,14 @@ pub fn update_branch(c: &Client, number: u64, timeout: Duration, poll: Duration)
     loop {
         let now = pulls::get(c, number)?;
         if now.head.sha != old {
-            return Ok(Some(now.head.sha));
+            return Ok(Update::Moved(now.head.sha));
         }
         if started.elapsed() >= timeout {
             tracing::warn!(number, "GitHub accepted the update of PR #{number} but its head has not moved yet");
-            return Ok(Some(old));
+            return Ok(Update::NotUpdated(format!(
+                "GitHub accepted its update but the head had not moved after {}s",
+                timeout.as_secs()
+            )));
         }
         std::thread::sleep(poll.min(timeout.saturating_sub(started.elapsed())));
     }

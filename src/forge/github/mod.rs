@@ -98,6 +98,8 @@ pub struct GithubForge {
     notes: Vec<String>,
     known_labels: BTreeSet<String>,
     first_seen: HashMap<String, Instant>,
+    /// Per PR: why its last update with the base did not happen (named if a merge is refused).
+    not_updated: HashMap<u64, String>,
 }
 
 /// Owner and repository: the settings, else the remote's URL.
@@ -165,6 +167,7 @@ impl GithubForge {
             notes,
             known_labels: BTreeSet::new(),
             first_seen: HashMap::new(),
+            not_updated: HashMap::new(),
         })
     }
 
@@ -261,7 +264,8 @@ impl Forge for GithubForge {
     fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError> {
         let pr = pulls::get(&self.client, number)?;
         let base = pr.base.name.clone();
-        let outcome = merge::merge(&self.client, self.settings.auto_merge, pr, expected_head)?;
+        let why = self.not_updated.get(&number).map(String::as_str);
+        let outcome = merge::merge(&self.client, self.settings.auto_merge, pr, expected_head, why)?;
         if let MergeOutcome::Merged { sha } = &outcome {
             // The local milestone branch follows GitHub's, so the next issue starts from the merge.
             match self.git().fetch_fast_forward(&base) {
@@ -289,7 +293,23 @@ impl Forge for GithubForge {
         self.git().fetch_fast_forward(branch)
     }
 
+    /// `None` also when the head is still behind (GitHub refused or did not finish the update):
+    /// the merge then refuses it, naming why.
     fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
-        merge::update_branch(&self.client, number, self.settings.update_timeout, self.settings.update_poll)
+        let s = &self.settings;
+        match merge::update_branch(&self.client, number, s.update_timeout, s.update_poll)? {
+            merge::Update::UpToDate => {
+                self.not_updated.remove(&number);
+                Ok(None)
+            }
+            merge::Update::Moved(sha) => {
+                self.not_updated.remove(&number);
+                Ok(Some(sha))
+            }
+            merge::Update::NotUpdated(why) => {
+                self.not_updated.insert(number, why);
+                Ok(None)
+            }
+        }
     }
 }
