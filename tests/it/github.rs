@@ -181,26 +181,37 @@ fn labels_are_created_with_the_seed_colours_then_added() {
     let repo = Repo::with_contents("app", None);
     let fake = fake_with_branches();
     fake.state().labels.push(crate::github_fake::Label {
-        name: "needs-db-review".into(),
+        name: "team/cli".into(),
         color: "123456".into(),
         description: "theirs".into(),
     });
     let mut f = connect(&repo, &fake);
     let pr = f.create_pr(&new_pr(HEAD, BASE)).unwrap();
     fake.take_log();
-    let labels: Vec<String> = ["needs-human", "tdd-violation", "needs-db-review", "docs"].map(String::from).to_vec();
+    // The seed's "Required Labels" table.
+    let seed = [
+        ("needs-human", "B60205", "Protected surface requires human review"),
+        ("needs-db-review", "D93F0B", "Database migrations"),
+        ("needs-dep-review", "FBCA04", "Dependency changes"),
+        ("sensitive-review", "B60205", "Auth/billing code"),
+        ("needs-test-review", "1D76DB", "Low coverage"),
+        ("tdd-violation", "FF0000", "TDD cycle broken"),
+    ];
+    let mut labels: Vec<String> = seed.iter().map(|(n, _, _)| n.to_string()).collect();
+    labels.extend(["docs", "team/cli"].map(String::from));
     f.add_labels(pr.number, &labels).unwrap();
     let st = fake.state();
     let got = |n: &str| st.label(n).map(|l| (l.color.clone(), l.description.clone())).unwrap();
-    assert_eq!(got("needs-human"), ("B60205".into(), "Protected surface requires human review".into()));
-    assert_eq!(got("tdd-violation"), ("FF0000".into(), "TDD cycle broken".into()));
+    for (name, color, description) in seed {
+        assert_eq!(got(name), (color.to_string(), description.to_string()), "{name}");
+    }
     assert_eq!(got("docs"), ("EDEDED".into(), "Added by run-milestone".into()));
     // An existing label is left as it is.
-    assert_eq!(got("needs-db-review"), ("123456".into(), "theirs".into()));
+    assert_eq!(got("team/cli"), ("123456".into(), "theirs".into()));
     assert_eq!(st.prs[0].labels, labels);
     drop(st);
     let log = fake.take_log();
-    assert_eq!(log.iter().filter(|l| l.starts_with("POST /repos/acme/tools/labels")).count(), 3, "{log:?}");
+    assert_eq!(log.iter().filter(|l| l.starts_with("POST /repos/acme/tools/labels")).count(), 7, "{log:?}");
     assert_eq!(log.last().unwrap(), "POST /repos/acme/tools/issues/1/labels");
     // Known labels are not looked up again.
     f.add_labels(pr.number, &["needs-human".into()]).unwrap();
