@@ -140,6 +140,12 @@ fn scopes_are_refused_warned_or_reported_unchecked() {
     assert!(
         f.notes()[0].starts_with("could not check the GitHub token's scopes: GitHub sent no X-OAuth-Scopes header")
     );
+
+    // The repository says the token may not push (`permissions.push: false`).
+    fake.state().scopes = Some("repo, read:org, workflow".into());
+    fake.state().can_push = false;
+    let f = connect(&repo, &fake);
+    assert_eq!(f.notes(), ["the GitHub token cannot push to acme/tools: pushes and merges will fail"]);
 }
 
 #[test]
@@ -373,4 +379,37 @@ fn a_rejected_push_returns_gits_message_and_the_retry_succeeds() {
     assert!(f.push("feat/nope").unwrap_err().to_string().contains("does not exist"));
     // Pushing needs no API call (a fast-forward).
     assert_eq!(fake.take_log(), vec!["GET /repos/acme/tools"]);
+}
+
+#[test]
+fn a_rewritten_issue_branch_with_a_pr_is_re_pushed_with_force_with_lease() {
+    let repo = Repo::with_contents("app", None);
+    repo.commit_on(BASE, Some("main"), &[("base.txt", "b\n")], "start");
+    let first = repo.commit_on(HEAD, Some(BASE), &[("a.txt", "a\n")], "add a");
+    let fake = fake_with_branches();
+    let mut f = connect(&repo, &fake);
+    f.push(BASE).unwrap();
+    f.push(HEAD).unwrap();
+    f.create_pr(&new_pr(HEAD, BASE)).unwrap();
+    // The issue branch is rewritten (a resumed run rebuilt it): not a fast-forward of origin's.
+    repo.git(&["branch", "-f", HEAD, BASE]);
+    let rewritten = repo.commit_on(HEAD, None, &[("a.txt", "a, again\n")], "add a again");
+    assert_ne!(rewritten, first);
+    fake.take_log();
+    f.push(HEAD).unwrap();
+    assert!(repo.remote_refs().contains(&format!("{rewritten}\trefs/heads/{HEAD}")), "{}", repo.remote_refs());
+    // It has a PR and is no PR's base: looked up on GitHub, then replaced with a lease.
+    let log = fake.take_log();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].contains(&format!("head={OWNER}:{HEAD}")) && log[1].contains(&format!("base={HEAD}")), "{log:?}");
+
+    // A base branch (here: a branch without a PR) is never forced: git's rejection comes back.
+    repo.git(&["branch", "-f", BASE, "main"]);
+    repo.commit_on(BASE, None, &[("base.txt", "other\n")], "rewrite the base");
+    let before = repo.remote_refs();
+    match f.push(BASE) {
+        Err(ForgeError::Push(msg)) => assert!(msg.contains("non-fast-forward") || msg.contains("rejected"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(repo.remote_refs(), before);
 }
