@@ -1,6 +1,8 @@
 //! The real binary with `forge.kind: github` against the fake GitHub, whose branches and merges
 //! live in the demo's bare `origin`: the whole demo merged through PRs, reconcile on the next
-//! run, red checks, the push-failure `retry`, the token sources and the scope refusal.
+//! run, red checks, checks that never finish, the push-failure `retry`, the token sources and
+//! the scope refusal, GitHub's default branch (`trunk`) as base and as a re-targeted PR's base,
+//! `409 Head branch was modified`, an enabled auto-merge, and an update-branch GitHub refused.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -288,9 +290,7 @@ fn a_plan_based_on_githubs_default_branch_stops_before_anything_is_made() {
     // Only the repository was read: no PR, no push, no branch, no worktree.
     assert_eq!(fake.log(), vec!["GET /repos/acme/tools"]);
     assert!(fake.state().prs.is_empty());
-    let refs_after = all_refs(&repo);
-    assert_eq!(refs_after, refs);
-    assert!(!repo.tmp.path().join("demo-m1").exists());
+    assert_nothing_made(&repo, &refs);
 }
 
 #[test]
