@@ -341,23 +341,51 @@ fn never_main_a_protected_pattern_stops_the_run_and_changes_nothing() {
     assert_eq!(repo.git(&["rev-parse", BASE]), repo.git(&["rev-parse", "main"]));
 }
 
+/// Rewrites local-forge PR record `n` to target `base` (as a person retargeting the PR would).
+fn retarget_pr(repo: &Repo, n: u64, base: &str) {
+    let rec = repo.root.join(format!(".git/run-milestone/forge/prs/{n}.json"));
+    let text = std::fs::read_to_string(&rec).unwrap();
+    let changed = text
+        .replace(&format!("\"base\":\"{BASE}\""), &format!("\"base\":\"{base}\""))
+        .replace(&format!("\"base\": \"{BASE}\""), &format!("\"base\": \"{base}\""));
+    assert_ne!(changed, text, "PR #{n} retargeted");
+    std::fs::write(&rec, changed).unwrap();
+}
+
 #[test]
 fn never_main_a_pr_retargeted_to_main_is_refused_at_merge() {
     let repo = Repo::demo();
     crash_run(&repo, "pr_created#1");
-    let rec = repo.root.join(".git/run-milestone/forge/prs/1.json");
-    let text = std::fs::read_to_string(&rec).unwrap();
-    std::fs::write(
-        &rec,
-        text.replace(&format!("\"base\":\"{BASE}\""), "\"base\":\"main\"")
-            .replace(&format!("\"base\": \"{BASE}\""), "\"base\": \"main\""),
-    )
-    .unwrap();
+    retarget_pr(&repo, 1, "main");
     let main_before = repo.git(&["rev-parse", "main"]);
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 3);
     assert!(stdout(&out).contains("🛑 Never target main: refusing to merge into `main`"), "{}", stdout(&out));
     assert_eq!(repo.git(&["rev-parse", "main"]), main_before);
+}
+
+#[test]
+fn never_main_a_pr_retargeted_to_a_default_branch_not_named_main_is_refused() {
+    let repo = Repo::demo();
+    // origin's default branch is `trunk`: protected only because it is the default.
+    repo.git(&["branch", "trunk", "main"]);
+    repo.git(&["push", "-q", "origin", "trunk"]);
+    repo.git(&["--git-dir", repo.origin().to_str().unwrap(), "symbolic-ref", "HEAD", "refs/heads/trunk"]);
+    repo.git(&["remote", "set-head", "origin", "trunk"]);
+    crash_run(&repo, "pr_created#1");
+    retarget_pr(&repo, 1, "trunk");
+    let trunk_before = repo.sha("trunk");
+    let remote_before = repo.remote_refs();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    assert!(stdout(&out).contains("🛑 Never target main: refusing to merge into `trunk`"), "{}", stdout(&out));
+    let j = journal(&repo);
+    let refused = events(&j, "never_main");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["branch"], "trunk");
+    assert!(events(&j, "merged").is_empty(), "nothing merged");
+    assert_eq!(repo.sha("trunk"), trunk_before, "trunk unchanged");
+    assert_eq!(repo.remote_refs(), remote_before, "nothing pushed to origin");
 }
 
 #[test]
