@@ -409,6 +409,59 @@ fn no_worktree_runs_in_the_current_checkout() {
 }
 
 #[test]
+fn no_worktree_accepts_an_issue_branch_only_when_resuming_its_issue() {
+    let repo = Repo::demo();
+    let refused = |repo: &Repo, branch: &str| {
+        let out = repo.run(&["m1", "--autonomous", "--no-worktree"]);
+        assert_exit(&out, 2);
+        let want =
+            format!("--no-worktree: the current checkout is on `{branch}`, expected the milestone branch `{BASE}`");
+        assert!(crate::common::stderr(&out).contains(&want), "{}", crate::common::stderr(&out));
+    };
+    // A first run: not even a real issue branch's name is accepted.
+    for branch in ["feat/m1-anything", "feat/m1-101-slugify"] {
+        repo.git(&["switch", "-q", "-C", branch, "main"]);
+        refused(&repo, branch);
+        assert_eq!(repo.git(&["branch", "--list", BASE]), "", "no base branch made from {branch}");
+        assert!(!repo.root.join(".git/run-milestone").exists(), "nothing written");
+    }
+    // Resuming (a journal exists): a `feat/m1-*` branch that is none of the issues' is refused.
+    repo.git(&["switch", "-q", "main"]);
+    crash_run(&repo, "run_started");
+    repo.git(&["switch", "-q", "-C", "feat/m1-anything", "main"]);
+    let journal_before = journal(&repo).len();
+    refused(&repo, "feat/m1-anything");
+    assert_eq!(journal(&repo).len(), journal_before, "nothing journaled");
+}
+
+#[test]
+fn no_worktree_refuses_uncommitted_spec_edits_but_not_plan_edits() {
+    let repo = Repo::demo();
+    repo.git(&["switch", "-q", "-c", BASE]);
+    let spec = "milestones/m1-text-tools/issues/01-slugify.md";
+    edit(&repo, spec, "# Add slugify", "# Add slugify (edited)");
+    let plan_before = plan(&repo);
+    repo.write(PLAN, &format!("{plan_before}\n<!-- a note of mine -->\n"));
+    let out = repo.run(&["m1", "--autonomous", "--no-worktree"]);
+    assert_exit(&out, 2);
+    let err = crate::common::stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "--no-worktree: the current checkout has uncommitted changes besides the plan file: {spec}"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("IMPLEMENTATION_PLAN.md,"), "the plan file is allowed: {err}");
+    assert!(!repo.root.join(".git/run-milestone").exists(), "nothing written");
+    assert!(plan(&repo).contains("<!-- a note of mine -->"), "the plan edit is kept");
+    // With the spec edit gone, the uncommitted plan edit is fine.
+    repo.git(&["checkout", "--", spec]);
+    let out = repo.run(&["m1", "--autonomous", "--no-worktree"]);
+    assert_exit(&out, 0);
+    assert!(plan(&repo).contains("<!-- a note of mine -->"));
+}
+
+#[test]
 fn cleanup_removes_the_worktree_and_force_discards_changes() {
     let repo = Repo::demo();
     crash_run(&repo, "task_committed#1");
