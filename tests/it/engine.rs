@@ -1,6 +1,7 @@
 //! The engine end to end on real repositories: the spec agent completing the demo, the baseline,
-//! TDD violations, failing tests, resume after a crash, PR reuse and closed PRs, never-main,
-//! --no-worktree and cleanup.
+//! TDD violations, failing tests, resume after a crash, PR reuse and closed PRs, never-main (a
+//! pattern, main, a default branch not named main), --no-worktree (which branch, which changes),
+//! cleanup (clean, dirty, forced) and the worktree lock on resume.
 
 use std::path::Path;
 
@@ -476,4 +477,43 @@ fn cleanup_removes_the_worktree_and_force_discards_changes() {
     assert!(!repo.git(&["worktree", "list"]).contains("demo-m1"));
     // The branches stay.
     assert!(repo.git(&["branch", "--list", "feat/m1-101-slugify"]).contains("feat/m1-101-slugify"));
+}
+
+#[test]
+fn cleanup_removes_a_clean_worktree_without_force() {
+    let repo = Repo::demo();
+    crash_run(&repo, "task_committed#1");
+    let wt = repo.tmp.path().join("demo-m1");
+    assert!(wt.exists());
+    assert_eq!(
+        std::process::Command::new("git").args(["status", "--porcelain"]).current_dir(&wt).output().unwrap().stdout,
+        b"",
+        "clean"
+    );
+    let out = repo.run(&["cleanup", "m1"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("✓ Removed worktree ../demo-m1"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("forced"), "{}", stdout(&out));
+    assert!(!wt.exists());
+    assert!(!repo.git(&["worktree", "list"]).contains("demo-m1"));
+    assert!(repo.git(&["branch", "--list", "feat/m1-101-slugify"]).contains("feat/m1-101-slugify"));
+}
+
+/// The `git worktree list --porcelain` block of the milestone's worktree.
+fn worktree_entry(repo: &Repo) -> String {
+    let list = repo.git(&["worktree", "list", "--porcelain"]);
+    list.split("\n\n").find(|b| b.contains("demo-m1")).unwrap_or_else(|| panic!("no demo-m1 in\n{list}")).to_string()
+}
+
+#[test]
+fn a_reused_worktree_is_locked_again_on_resume() {
+    let repo = Repo::demo();
+    crash_run(&repo, "task_committed#1");
+    assert!(worktree_entry(&repo).lines().any(|l| l.starts_with("locked")), "{}", worktree_entry(&repo));
+    // Someone unlocks it between runs; the resumed run locks it again.
+    repo.git(&["worktree", "unlock", repo.tmp.path().join("demo-m1").to_str().unwrap()]);
+    assert!(!worktree_entry(&repo).lines().any(|l| l.starts_with("locked")), "{}", worktree_entry(&repo));
+    crash_run(&repo, "task_committed#1");
+    let entry = worktree_entry(&repo);
+    assert!(entry.lines().any(|l| l == "locked run-milestone: milestone in progress"), "{entry}");
 }
