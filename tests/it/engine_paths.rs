@@ -1,7 +1,7 @@
 //! Engine paths beyond the happy demo: the lint auto-fix commit, REFACTOR kept or rolled back,
 //! commits an agent made folded into the orchestrator's, the spec agent's BLOCKED, an agent that
 //! cannot start, `--no-worktree` resume, failing CI, a default branch without a remote, an ignored
-//! file written during RED, and no agent process left behind.
+//! file written during RED, no agent process left behind, and the spec agent blocking at a fix.
 
 use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::support::*;
@@ -220,4 +220,29 @@ fn an_agent_leaves_no_process_behind() {
     }
     assert_exit(&out, 0);
     assert!(!alive, "the agent's double-forked sleeper {pid} survived the agent");
+}
+
+#[test]
+fn the_spec_agent_blocks_at_the_first_fix_of_a_failing_green() {
+    let repo = Repo::demo();
+    edit(
+        &repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "return \"-\".join(re.findall(r\"[a-z0-9]+\", text.lower()))",
+        "return text",
+    );
+    commit_all(&repo, "a GREEN that does not pass");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Tests failing (attempt 1/2)"), "{text}");
+    assert!(!text.contains("(attempt 2/2)"), "no second fix attempt: {text}");
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("🚫 Blocked"), "{p}");
+    assert!(
+        p.contains(
+            "- #01 agent blocked: the spec agent applies the spec's own RED/GREEN code and cannot fix failing tests"
+        ),
+        "{p}"
+    );
 }
