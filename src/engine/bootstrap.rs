@@ -344,37 +344,47 @@ pub fn bootstrap<'a>(
     Ok(session)
 }
 
-/// `--no-worktree`: the current checkout must be on the milestone branch (or one of its issue
-/// branches, when resuming) and clean apart from the milestone folder. Checked before anything
-/// is written.
+/// `--no-worktree`: the current checkout must be on the milestone branch — or, when resuming (the
+/// milestone has a journal), on one of its issues' branches — and clean apart from the plan file
+/// (the tool updates it in place). Checked before anything is written.
 fn check_current_checkout(setup: &Setup) -> Result<(), Halt> {
     let base = &setup.milestone.plan.base_branch;
-    let folder = setup.milestone.display_path(&setup.milestone.dir.path).to_string_lossy().replace('\\', "/");
-    let exclude = Exclude::new([folder.as_str()]);
     let branch = ops::current_branch(&setup.repo).unwrap_or_default();
-    let ours = branch == *base || branch.starts_with(&format!("feat/{}-", setup.id));
-    if !ours {
+    let resuming = !Journal::read(&milestone_state_dir(setup).join("journal.jsonl")).is_empty();
+    let on_issue_branch = resuming
+        && setup
+            .milestone
+            .plan
+            .issues
+            .iter()
+            .any(|i| super::naming::issue_branch(&setup.id, i, setup.milestone.spec(i.no)) == branch);
+    if branch != *base && !on_issue_branch {
         return Err(Halt::Error(
             Error::input(format!(
                 "--no-worktree: the current checkout is on `{}`, expected the milestone branch `{base}`",
                 if branch.is_empty() { "a detached HEAD" } else { &branch }
             ))
-            .with_hint(format!("git switch {base}   (or `git switch -c {base}` to create it)")),
+            .with_hint(format!(
+                "git switch {base}   (or `git switch -c {base}` to create it); an issue branch is accepted only when resuming its issue"
+            )),
         ));
     }
-    // Resuming on one of our issue branches: a half-done task restarts from its last commit, as
-    // in a worktree (its leftovers are discarded in bootstrap). Anything else must be clean.
-    let resuming = !Journal::read(&milestone_state_dir(setup).join("journal.jsonl")).is_empty();
-    let on_issue_branch = branch.starts_with(&format!("feat/{}-", setup.id));
-    if !(resuming && on_issue_branch) && ops::is_dirty(&setup.repo, &exclude)? {
-        let changed: Vec<String> =
-            ops::changes(&setup.repo, ops::head(&setup.repo)?, &exclude)?.into_iter().map(|c| c.path).take(5).collect();
+    let plan_file = setup.milestone.display_path(&setup.milestone.plan.path).to_string_lossy().replace('\\', "/");
+    let folder = setup.milestone.display_path(&setup.milestone.dir.path).to_string_lossy().replace('\\', "/");
+    let in_folder = Exclude::new([folder.as_str()]);
+    let changed = ops::changes(&setup.repo, ops::head(&setup.repo)?, &Exclude::new([plan_file.as_str()]))?;
+    // Resuming on an issue branch: a half-done task's leftovers are discarded in bootstrap (it
+    // restarts from its last clean commit); edits to the milestone's specs never are.
+    let refused: Vec<String> =
+        changed.into_iter().map(|c| c.path).filter(|p| !on_issue_branch || in_folder.matches(p)).collect();
+    if !refused.is_empty() {
+        let more = if refused.len() > 5 { format!(" (and {} more)", refused.len() - 5) } else { String::new() };
         return Err(Halt::Error(
             Error::input(format!(
-                "--no-worktree: the current checkout has changes besides the milestone folder: {}",
-                changed.join(", ")
+                "--no-worktree: the current checkout has uncommitted changes besides the plan file: {}{more}",
+                refused.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
             ))
-            .with_hint("commit or stash them first"),
+            .with_hint(format!("commit or stash them first (only {plan_file} may have uncommitted edits)")),
         ));
     }
     Ok(())

@@ -2,8 +2,6 @@
 //! are never redone), the full suite with fix attempts, the lint auto-fix, then push, PR, checks
 //! and the sha-guarded squash merge into the milestone branch.
 
-use std::collections::BTreeSet;
-
 use git2::Oid;
 use serde_json::json;
 
@@ -22,23 +20,6 @@ use crate::ui::RULE;
 
 /// The label the seed puts on a PR whose TDD cycle was broken.
 pub const TDD_VIOLATION_LABEL: &str = "tdd-violation";
-
-/// Tasks of `issue` already committed on `branch` (by their trailer).
-pub fn committed_tasks(s: &Session, issue: &Issue, branch: &str) -> Result<BTreeSet<u32>, Halt> {
-    let (Some(base), Some(tip)) = (ops::tip(&s.work, &s.base_branch()), ops::tip(&s.work, branch)) else {
-        return Ok(BTreeSet::new());
-    };
-    let prefix = format!("Run-Milestone-Task: {}/{}/", s.id, issue.no.padded());
-    let mut done = BTreeSet::new();
-    for (_, msg) in ops::messages_since(&s.work, base, tip)? {
-        for line in msg.lines() {
-            if let Some(n) = line.trim().strip_prefix(&prefix).and_then(|n| n.trim().parse().ok()) {
-                done.insert(n);
-            }
-        }
-    }
-    Ok(done)
-}
 
 /// Whether the journal shows that closed PR `pr` was already handed to a human.
 fn closed_pr_handled(s: &Session, pr: u64) -> bool {
@@ -96,12 +77,16 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     // Leave whatever the previous step left, then continue from the branch's last commit.
     ops::reset_hard(&s.work, ops::head(&s.work)?, &s.exclude)?;
     ops::checkout(&s.work, &branch)?;
-    let tip = ops::tip(&s.work, &branch).ok_or_else(|| anyhow::anyhow!("branch {branch} vanished"))?;
+    s.ui.ok(format!("Branch: {branch}{}", if created { "" } else { " (resumed)" }));
+    let mut tip = ops::tip(&s.work, &branch).ok_or_else(|| anyhow::anyhow!("branch {branch} vanished"))?;
     ops::reset_hard(&s.work, tip, &s.exclude)?;
+    if !created && open_pr.is_none() {
+        // A half-done task restarts from the last commit the orchestrator made.
+        tip = super::resume::restart_point(s, &issue, &branch, base_tip)?;
+    }
     // The issue's change starts where its branch left the milestone branch (which may have moved
     // on since, when resuming).
     let base_tip = ops::merge_base(&s.work, base_tip, tip)?;
-    s.ui.ok(format!("Branch: {branch}{}", if created { "" } else { " (resumed)" }));
 
     let mut tdd_flag = had_violation(s, &issue);
     let mut records: Vec<TaskRecord> = Vec::new();
@@ -115,7 +100,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         policy_labels.extend(pr.labels.iter().cloned());
     }
     if open_pr.is_none() {
-        let done = committed_tasks(s, &issue, &branch)?;
+        let done = super::resume::committed_tasks(s, &issue, &branch)?;
         let total = spec.tasks.len();
         for (i, t) in spec.tasks.iter().enumerate() {
             if done.contains(&t.number) {
@@ -337,6 +322,7 @@ fn full_suite(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<Result<Test
                     s.id,
                     naming::github_number(issue, Some(spec)).map(|n| format!(" (#{n})")).unwrap_or_default()
                 );
+                let msg = naming::tool_commit_message(&msg, &s.id, issue);
                 if let Some(sha) = ops::commit_all(&s.work, before, &msg, &s.exclude)? {
                     s.ui.ok(format!("Committed fix ({})", short(sha)));
                 }
@@ -355,7 +341,11 @@ fn lint_fix(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<(), Halt> {
     if !f.success() {
         s.ui.line(format!("⚠️ Lint auto-fix `{cmd}` ended with {} (findings remain)", f.describe()));
     }
-    let msg = naming::lint_commit_message(&s.id, naming::github_number(issue, Some(spec)));
+    let msg = naming::tool_commit_message(
+        &naming::lint_commit_message(&s.id, naming::github_number(issue, Some(spec))),
+        &s.id,
+        issue,
+    );
     let Some(sha) = ops::commit_all(&s.work, before, &msg, &s.exclude)? else { return Ok(()) };
     let suite = task::run_shell(s, &s.test_command(), "Full suite (after lint)")?;
     if suite.success() {

@@ -13,6 +13,7 @@ pub mod notify;
 pub mod panic;
 pub mod pr_body;
 pub mod reconcile;
+pub mod resume;
 pub mod reviews;
 pub mod run;
 pub mod select;

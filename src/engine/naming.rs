@@ -40,6 +40,26 @@ pub fn lint_commit_message(m: &MilestoneId, github: Option<u64>) -> String {
     with_issue_suffix(format!("style({m}): auto-fix"), github)
 }
 
+/// The trailer on every commit the orchestrator makes for an issue besides its task commits
+/// (full-suite fixes, review fixes, the lint auto-fix): `Run-Milestone-Issue: <m>/<NN>`. A
+/// resumed run keeps these and drops any commit above them that an agent made itself.
+pub fn issue_trailer(m: &MilestoneId, issue: &Issue) -> String {
+    format!("Run-Milestone-Issue: {m}/{}", issue.no.padded())
+}
+
+/// `subject`, a blank line, then the issue trailer: the message of a tool commit for `issue`.
+pub fn tool_commit_message(subject: &str, m: &MilestoneId, issue: &Issue) -> String {
+    format!("{subject}\n\n{}\n", issue_trailer(m, issue))
+}
+
+/// Whether `message` carries one of the tool's trailers for `issue` (a task commit's
+/// `Run-Milestone-Task: <m>/<NN>/<task>` or the issue trailer).
+pub fn is_tool_commit(message: &str, m: &MilestoneId, issue: &Issue) -> bool {
+    let task = format!("Run-Milestone-Task: {m}/{}/", issue.no.padded());
+    let other = issue_trailer(m, issue);
+    message.lines().map(str::trim).any(|l| l.starts_with(&task) || l == other)
+}
+
 fn with_issue_suffix(s: String, github: Option<u64>) -> String {
     match github {
         Some(n) => format!("{s} (#{n})"),
@@ -63,6 +83,34 @@ pub fn slugify(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tool_commits_are_known_by_their_trailers() {
+        let m: MilestoneId = "m1".parse().unwrap();
+        let issue = |n| Issue {
+            no: crate::plan::IssueNo(n),
+            title: "x".into(),
+            github: None,
+            priority: 0,
+            depends: vec![],
+            status: crate::plan::Status::Todo,
+            pr: None,
+            phase: 0,
+            line: 1,
+            status_span: 0..0,
+            pr_span: None,
+        };
+        let fix = tool_commit_message("fix(m1): make the full suite pass (#101)", &m, &issue(1));
+        assert_eq!(fix, "fix(m1): make the full suite pass (#101)\n\nRun-Milestone-Issue: m1/01\n");
+        assert!(is_tool_commit(&fix, &m, &issue(1)));
+        assert!(!is_tool_commit(&fix, &m, &issue(2)), "another issue's commit");
+        assert!(is_tool_commit("feat(m1): x (#101)\n\nRun-Milestone-Task: m1/01/2\n", &m, &issue(1)));
+        assert!(!is_tool_commit("agent wip red", &m, &issue(1)));
+        assert!(
+            !is_tool_commit("fix(m1): make the full suite pass (#101)", &m, &issue(1)),
+            "a subject alone is not a mark"
+        );
+    }
 
     #[test]
     fn slugify_words() {

@@ -154,6 +154,7 @@ fn fix(s: &mut Session, issue: &Issue, spec: &Spec, result: &StageResult) -> Res
         s.id,
         naming::github_number(issue, Some(spec)).map(|n| format!(" (#{n})")).unwrap_or_default()
     );
+    let msg = naming::tool_commit_message(&msg, &s.id, issue);
     let Some(sha) = ops::commit_all(&s.work, before, &msg, &s.exclude)? else {
         s.ui.line("⚠️ Issue persists (the fix changed nothing)");
         return Ok(Ok(()));

@@ -341,6 +341,18 @@ pub fn messages_since(repo: &Repository, base: Oid, head: Oid) -> anyhow::Result
     Ok(out)
 }
 
+/// A commit's full message and its parents (first parent first).
+pub fn commit_info(repo: &Repository, oid: Oid) -> anyhow::Result<(String, Vec<Oid>)> {
+    let c = repo.find_commit(oid).map_err(|e| err("commit", e))?;
+    Ok((c.message().unwrap_or("").to_string(), c.parent_ids().collect()))
+}
+
+/// Points reference `name` (e.g. `refs/run-milestone/...`) at `oid`, creating or moving it.
+pub fn set_ref(repo: &Repository, name: &str, oid: Oid, log_message: &str) -> anyhow::Result<()> {
+    repo.reference(name, oid, true, log_message).map_err(|e| err(&format!("write {name}"), e))?;
+    Ok(())
+}
+
 /// Where `branch_head` forked from `base` (the change is `merge_base..branch_head`).
 pub fn merge_base(repo: &Repository, base: Oid, branch_head: Oid) -> anyhow::Result<Oid> {
     repo.merge_base(base, branch_head).map_err(|e| err("merge base", e))

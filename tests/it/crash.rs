@@ -1,6 +1,7 @@
 //! kill -9 anywhere: the binary SIGKILLs itself at a step boundary (RUN_MILESTONE_CRASH_AT), then
 //! re-running resumes to the same final state as an uninterrupted run — same merged issues, one PR
-//! each, same task commits (commits are deterministic: the tests fix the git dates).
+//! each, same task commits (commits are deterministic: the tests fix the git dates) — and a task
+//! restarted after a kill drops the commits the agent made itself.
 
 use std::sync::OnceLock;
 
@@ -80,4 +81,35 @@ fn two_kills_in_one_issue_still_converge() {
     crash_run(&repo, "merge_ref_moved#1");
     assert_exit(&repo.run(&["m1", "--autonomous"]), 0);
     assert_eq!(&final_state(&repo), want);
+}
+
+#[test]
+fn a_resumed_task_drops_the_commits_the_agent_made_itself() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    // RED writes (appends) the test and commits it itself; GREEN implements.
+    command_agent(
+        &repo,
+        "if step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_a_b(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n')\n    os.system('git add -A && git commit -q -m \"agent wip red\"')\nelif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n",
+    );
+    crash_run(&repo, "task_red#1");
+    let branch = "feat/m1-101-slugify";
+    assert!(
+        repo.git(&["log", "--format=%s", &format!("main..{branch}")]).contains("agent wip red"),
+        "the crash left the agent's commit"
+    );
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("set aside 1 commit the agent made itself (refs/run-milestone/set-aside/feat/m1-101-slugify/"),
+        "{text}"
+    );
+    let log = repo.git(&["log", "--format=%s", &format!("main..{branch}")]);
+    assert_eq!(log, "feat(m1): Slugify lowercases and joins words with hyphens (#101)", "only the tool's commits");
+    let test = repo.git(&["show", &format!("{branch}:tests/test_slug.py")]);
+    assert_eq!(test.matches("def test_a_b").count(), 1, "the test is written once:\n{test}");
+    let set_aside = repo.git(&["for-each-ref", "--format=%(subject)", "refs/run-milestone/set-aside/"]);
+    assert_eq!(set_aside, "agent wip red", "the agent's commit is set aside, not lost");
+    assert!(row(&plan(&repo), "01").contains("✅ Done"));
 }

@@ -1,6 +1,7 @@
 //! The engine end to end on real repositories: the spec agent completing the demo, the baseline,
-//! TDD violations, failing tests, resume after a crash, PR reuse and closed PRs, never-main,
-//! --no-worktree and cleanup.
+//! TDD violations, failing tests, resume after a crash, PR reuse and closed PRs, never-main (a
+//! pattern, main, a default branch not named main), --no-worktree (which branch, which changes),
+//! cleanup (clean, dirty, forced) and the worktree lock on resume.
 
 use std::path::Path;
 
@@ -341,23 +342,51 @@ fn never_main_a_protected_pattern_stops_the_run_and_changes_nothing() {
     assert_eq!(repo.git(&["rev-parse", BASE]), repo.git(&["rev-parse", "main"]));
 }
 
+/// Rewrites local-forge PR record `n` to target `base` (as a person retargeting the PR would).
+fn retarget_pr(repo: &Repo, n: u64, base: &str) {
+    let rec = repo.root.join(format!(".git/run-milestone/forge/prs/{n}.json"));
+    let text = std::fs::read_to_string(&rec).unwrap();
+    let changed = text
+        .replace(&format!("\"base\":\"{BASE}\""), &format!("\"base\":\"{base}\""))
+        .replace(&format!("\"base\": \"{BASE}\""), &format!("\"base\": \"{base}\""));
+    assert_ne!(changed, text, "PR #{n} retargeted");
+    std::fs::write(&rec, changed).unwrap();
+}
+
 #[test]
 fn never_main_a_pr_retargeted_to_main_is_refused_at_merge() {
     let repo = Repo::demo();
     crash_run(&repo, "pr_created#1");
-    let rec = repo.root.join(".git/run-milestone/forge/prs/1.json");
-    let text = std::fs::read_to_string(&rec).unwrap();
-    std::fs::write(
-        &rec,
-        text.replace(&format!("\"base\":\"{BASE}\""), "\"base\":\"main\"")
-            .replace(&format!("\"base\": \"{BASE}\""), "\"base\": \"main\""),
-    )
-    .unwrap();
+    retarget_pr(&repo, 1, "main");
     let main_before = repo.git(&["rev-parse", "main"]);
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 3);
     assert!(stdout(&out).contains("🛑 Never target main: refusing to merge into `main`"), "{}", stdout(&out));
     assert_eq!(repo.git(&["rev-parse", "main"]), main_before);
+}
+
+#[test]
+fn never_main_a_pr_retargeted_to_a_default_branch_not_named_main_is_refused() {
+    let repo = Repo::demo();
+    // origin's default branch is `trunk`: protected only because it is the default.
+    repo.git(&["branch", "trunk", "main"]);
+    repo.git(&["push", "-q", "origin", "trunk"]);
+    repo.git(&["--git-dir", repo.origin().to_str().unwrap(), "symbolic-ref", "HEAD", "refs/heads/trunk"]);
+    repo.git(&["remote", "set-head", "origin", "trunk"]);
+    crash_run(&repo, "pr_created#1");
+    retarget_pr(&repo, 1, "trunk");
+    let trunk_before = repo.sha("trunk");
+    let remote_before = repo.remote_refs();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    assert!(stdout(&out).contains("🛑 Never target main: refusing to merge into `trunk`"), "{}", stdout(&out));
+    let j = journal(&repo);
+    let refused = events(&j, "never_main");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["branch"], "trunk");
+    assert!(events(&j, "merged").is_empty(), "nothing merged");
+    assert_eq!(repo.sha("trunk"), trunk_before, "trunk unchanged");
+    assert_eq!(repo.remote_refs(), remote_before, "nothing pushed to origin");
 }
 
 #[test]
@@ -381,6 +410,59 @@ fn no_worktree_runs_in_the_current_checkout() {
 }
 
 #[test]
+fn no_worktree_accepts_an_issue_branch_only_when_resuming_its_issue() {
+    let repo = Repo::demo();
+    let refused = |repo: &Repo, branch: &str| {
+        let out = repo.run(&["m1", "--autonomous", "--no-worktree"]);
+        assert_exit(&out, 2);
+        let want =
+            format!("--no-worktree: the current checkout is on `{branch}`, expected the milestone branch `{BASE}`");
+        assert!(crate::common::stderr(&out).contains(&want), "{}", crate::common::stderr(&out));
+    };
+    // A first run: not even a real issue branch's name is accepted.
+    for branch in ["feat/m1-anything", "feat/m1-101-slugify"] {
+        repo.git(&["switch", "-q", "-C", branch, "main"]);
+        refused(&repo, branch);
+        assert_eq!(repo.git(&["branch", "--list", BASE]), "", "no base branch made from {branch}");
+        assert!(!repo.root.join(".git/run-milestone").exists(), "nothing written");
+    }
+    // Resuming (a journal exists): a `feat/m1-*` branch that is none of the issues' is refused.
+    repo.git(&["switch", "-q", "main"]);
+    crash_run(&repo, "run_started");
+    repo.git(&["switch", "-q", "-C", "feat/m1-anything", "main"]);
+    let journal_before = journal(&repo).len();
+    refused(&repo, "feat/m1-anything");
+    assert_eq!(journal(&repo).len(), journal_before, "nothing journaled");
+}
+
+#[test]
+fn no_worktree_refuses_uncommitted_spec_edits_but_not_plan_edits() {
+    let repo = Repo::demo();
+    repo.git(&["switch", "-q", "-c", BASE]);
+    let spec = "milestones/m1-text-tools/issues/01-slugify.md";
+    edit(&repo, spec, "# Add slugify", "# Add slugify (edited)");
+    let plan_before = plan(&repo);
+    repo.write(PLAN, &format!("{plan_before}\n<!-- a note of mine -->\n"));
+    let out = repo.run(&["m1", "--autonomous", "--no-worktree"]);
+    assert_exit(&out, 2);
+    let err = crate::common::stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "--no-worktree: the current checkout has uncommitted changes besides the plan file: {spec}"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("IMPLEMENTATION_PLAN.md,"), "the plan file is allowed: {err}");
+    assert!(!repo.root.join(".git/run-milestone").exists(), "nothing written");
+    assert!(plan(&repo).contains("<!-- a note of mine -->"), "the plan edit is kept");
+    // With the spec edit gone, the uncommitted plan edit is fine.
+    repo.git(&["checkout", "--", spec]);
+    let out = repo.run(&["m1", "--autonomous", "--no-worktree"]);
+    assert_exit(&out, 0);
+    assert!(plan(&repo).contains("<!-- a note of mine -->"));
+}
+
+#[test]
 fn cleanup_removes_the_worktree_and_force_discards_changes() {
     let repo = Repo::demo();
     crash_run(&repo, "task_committed#1");
@@ -395,4 +477,43 @@ fn cleanup_removes_the_worktree_and_force_discards_changes() {
     assert!(!repo.git(&["worktree", "list"]).contains("demo-m1"));
     // The branches stay.
     assert!(repo.git(&["branch", "--list", "feat/m1-101-slugify"]).contains("feat/m1-101-slugify"));
+}
+
+#[test]
+fn cleanup_removes_a_clean_worktree_without_force() {
+    let repo = Repo::demo();
+    crash_run(&repo, "task_committed#1");
+    let wt = repo.tmp.path().join("demo-m1");
+    assert!(wt.exists());
+    assert_eq!(
+        std::process::Command::new("git").args(["status", "--porcelain"]).current_dir(&wt).output().unwrap().stdout,
+        b"",
+        "clean"
+    );
+    let out = repo.run(&["cleanup", "m1"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("✓ Removed worktree ../demo-m1"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("forced"), "{}", stdout(&out));
+    assert!(!wt.exists());
+    assert!(!repo.git(&["worktree", "list"]).contains("demo-m1"));
+    assert!(repo.git(&["branch", "--list", "feat/m1-101-slugify"]).contains("feat/m1-101-slugify"));
+}
+
+/// The `git worktree list --porcelain` block of the milestone's worktree.
+fn worktree_entry(repo: &Repo) -> String {
+    let list = repo.git(&["worktree", "list", "--porcelain"]);
+    list.split("\n\n").find(|b| b.contains("demo-m1")).unwrap_or_else(|| panic!("no demo-m1 in\n{list}")).to_string()
+}
+
+#[test]
+fn a_reused_worktree_is_locked_again_on_resume() {
+    let repo = Repo::demo();
+    crash_run(&repo, "task_committed#1");
+    assert!(worktree_entry(&repo).lines().any(|l| l.starts_with("locked")), "{}", worktree_entry(&repo));
+    // Someone unlocks it between runs; the resumed run locks it again.
+    repo.git(&["worktree", "unlock", repo.tmp.path().join("demo-m1").to_str().unwrap()]);
+    assert!(!worktree_entry(&repo).lines().any(|l| l.starts_with("locked")), "{}", worktree_entry(&repo));
+    crash_run(&repo, "task_committed#1");
+    let entry = worktree_entry(&repo);
+    assert!(entry.lines().any(|l| l == "locked run-milestone: milestone in progress"), "{entry}");
 }

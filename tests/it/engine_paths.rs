@@ -1,6 +1,7 @@
 //! Engine paths beyond the happy demo: the lint auto-fix commit, REFACTOR kept or rolled back,
 //! commits an agent made folded into the orchestrator's, the spec agent's BLOCKED, an agent that
-//! cannot start, `--no-worktree` resume, failing CI, and a default branch without a remote.
+//! cannot start, `--no-worktree` resume, failing CI, a default branch without a remote, an ignored
+//! file written during RED, no agent process left behind, and the spec agent blocking at a fix.
 
 use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::support::*;
@@ -161,4 +162,87 @@ fn a_default_branch_without_a_remote_is_protected() {
         stderr(&out)
     );
     assert!(!repo.root.join(".git/run-milestone").exists(), "nothing ran");
+}
+
+#[test]
+fn an_ignored_file_written_during_red_is_not_a_violation() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    // RED also leaves a build artefact that the demo's .gitignore ignores (`__pycache__/`).
+    command_agent(
+        &repo,
+        &format!(
+            "{SLUG_RED}    write('textkit/__pycache__/slug.cpython-312.pyc', 'cache')\nelif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n"
+        ),
+    );
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 0);
+    let j = journal(&repo);
+    let reds: Vec<_> = events(&j, "task_red").into_iter().filter(|e| e["issue"] == "01").collect();
+    assert_eq!(reds.len(), 1, "no restart: {reds:?}");
+    let red = reds[0];
+    assert!(red["violation"].is_null(), "{red}");
+    assert_eq!(red["changed"], serde_json::json!(["tests/test_slug.py"]), "ignored files never count: {red}");
+    assert!(row(&plan(&repo), "01").contains("✅ Done"));
+    let files = repo.git(&["show", "--name-only", "--format=", "feat/m1-101-slugify"]);
+    assert!(!files.contains("__pycache__"), "an ignored file is not committed: {files}");
+}
+
+#[test]
+fn an_agent_leaves_no_process_behind() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    // RED double-forks a sleeper (same process group, reparented when its parent exits) whose
+    // argv carries a marker unique to this test's temp dir, and exits once it has started.
+    let marker = repo.tmp.path().join("sleeper-marker");
+    let pid_file = repo.tmp.path().join("sleeper.pid");
+    let spawn = format!(
+        "    os.system(\"(python3 -c 'import os, sys, time; open(sys.argv[1], \\\"w\\\").write(str(os.getpid())); time.sleep(600)' {pid} {marker} >/dev/null 2>&1 &)\")\n    import time\n    while not os.path.exists({pid:?}) or not open({pid:?}).read():\n        time.sleep(0.05)\n",
+        pid = pid_file.display(),
+        marker = marker.display()
+    );
+    command_agent(
+        &repo,
+        &format!(
+            "{SLUG_RED}{spawn}elif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n"
+        ),
+    );
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    let pid = std::fs::read_to_string(&pid_file).expect("the sleeper started").trim().to_string();
+    // Alive = /proc/<pid> exists, is not a zombie, and its argv still carries our marker.
+    let proc_dir = std::path::Path::new("/proc").join(&pid);
+    let cmdline = std::fs::read(proc_dir.join("cmdline")).unwrap_or_default();
+    let stat = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+    let zombie = stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z');
+    let alive = !zombie && String::from_utf8_lossy(&cmdline).contains(marker.to_str().unwrap());
+    if alive {
+        let _ = std::process::Command::new("kill").args(["-9", &pid]).status();
+    }
+    assert_exit(&out, 0);
+    assert!(!alive, "the agent's double-forked sleeper {pid} survived the agent");
+}
+
+#[test]
+fn the_spec_agent_blocks_at_the_first_fix_of_a_failing_green() {
+    let repo = Repo::demo();
+    edit(
+        &repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "return \"-\".join(re.findall(r\"[a-z0-9]+\", text.lower()))",
+        "return text",
+    );
+    commit_all(&repo, "a GREEN that does not pass");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Tests failing (attempt 1/2)"), "{text}");
+    assert!(!text.contains("(attempt 2/2)"), "no second fix attempt: {text}");
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("🚫 Blocked"), "{p}");
+    assert!(
+        p.contains(
+            "- #01 agent blocked: the spec agent applies the spec's own RED/GREEN code and cannot fix failing tests"
+        ),
+        "{p}"
+    );
 }
