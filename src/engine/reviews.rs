@@ -63,7 +63,7 @@ fn run_stage(s: &mut Session, issue: &Issue, spec: &Spec, stage: Stage, base: Oi
         "review",
         json!({"issue": issue.no.padded(), "stage": stage.number(), "passed": result.passed, "pending": result.pending,
                "findings": result.findings.iter().map(|f| f.render()).collect::<Vec<_>>(),
-               "reviewer_output": crate::process::tail(&result.reviewer_output, 40)}),
+               "reviewer_output": crate::safety::redact::tail(&result.reviewer_output, 40)}),
     )?;
     Ok(result)
 }

@@ -10,9 +10,7 @@ fn fake_github_token(seed: u64) -> String {
 }
 
 fn push_to_origin(repo: &Repo) {
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    repo.write(".run-milestone.yml", &format!("{cfg}forge:\n  push: true\n"));
-    commit_all(repo, "push to origin");
+    config_add(repo, "forge:\n  push: true\n");
 }
 
 fn origin_branches(repo: &Repo) -> String {
@@ -105,9 +103,7 @@ fn telegram_gets_the_run_redacted() {
     let bot = format!("{}:{}", 1_234_567_890u64, random_text(21, 35));
     let secret = random_text(22, 20);
     command_agent(&repo, "print('STATUS: NEEDS_CONTEXT which host? ' + os.environ['MY_SERVICE_TOKEN'])\nsys.exit(0)\n");
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    repo.write(".run-milestone.yml", &format!("{cfg}notify:\n  telegram:\n    chat_id: \"42\"\n    api_url: {url}\n"));
-    commit_all(&repo, "telegram");
+    config_add(&repo, &format!("notify:\n  telegram:\n    chat_id: \"42\"\n    api_url: {url}\n"));
     let out = repo
         .cmd(&["m1", "--autonomous"])
         .env("TELEGRAM_BOT_TOKEN", &bot)
@@ -132,4 +128,84 @@ fn telegram_gets_the_run_redacted() {
     assert!(texts.iter().all(|t| !t.contains(&secret)), "{texts:?}");
     // The bot token is kept from the agents too.
     assert!(crate::common::stderr(&out).contains("removed from the agent and test environment: TELEGRAM_BOT_TOKEN"));
+}
+
+/// Every place a run's output can end up: stdout, stderr, the journal and the local PR records.
+fn everything_written(repo: &Repo, out: &std::process::Output) -> String {
+    let mut all = format!("{}\n{}\n", stdout(out), crate::common::stderr(out));
+    all.push_str(&std::fs::read_to_string(repo.root.join(".git/run-milestone/m1/journal.jsonl")).unwrap_or_default());
+    if let Ok(prs) = std::fs::read_dir(repo.root.join(".git/run-milestone/forge/prs")) {
+        for pr in prs {
+            all.push_str(&std::fs::read_to_string(pr.unwrap().path()).unwrap_or_default());
+        }
+    }
+    all
+}
+
+fn leaked_key_lines<'a>(text: &str, body: &'a [String]) -> Vec<&'a String> {
+    body.iter().filter(|l| text.contains(l.as_str())).collect()
+}
+
+#[test]
+fn a_private_key_in_failing_baseline_output_never_prints() {
+    let repo = Repo::demo();
+    let (key, body) = fake_private_key(41, 40);
+    let printed = repo.tmp.path().join("baseline-output.txt");
+    std::fs::write(&printed, format!("{key}\nFAILED (errors=1)\n")).unwrap();
+    repo.write(".run-milestone.yml", &format!("test_command: \"cat '{}'; exit 1\"\n", printed.display()));
+    commit_all(&repo, "a baseline that prints a key");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Baseline tests failing"), "{text}");
+    assert!(text.contains("  [REDACTED]\n") && text.contains("  FAILED (errors=1)\n"), "{text}");
+    let all = everything_written(&repo, &out);
+    assert_eq!(leaked_key_lines(&all, &body), Vec::<&String>::new(), "{all}");
+    assert!(!all.contains(&format!("-----{} RSA", "END")), "{all}");
+}
+
+#[test]
+fn a_private_key_in_verify_output_reaches_no_journal_or_pr_body() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    let (key, body) = fake_private_key(43, 40);
+    let printed = repo.tmp.path().join("verify-output.txt");
+    std::fs::write(&printed, format!("{key}\n")).unwrap();
+    // RED (must fail) and GREEN both print the key before the test's own output.
+    edit(
+        &repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "**Verify:** `python3 -m unittest tests.test_slug -v`",
+        &format!("**Verify:** `cat '{}' && python3 -m unittest tests.test_slug -v`", printed.display()),
+    );
+    commit_all(&repo, "a Verify that prints a key");
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 0);
+    let committed = events(&journal(&repo), "task_committed").into_iter().next().cloned().unwrap();
+    assert_eq!(committed["red"]["exit"], 1, "RED failed: {committed}");
+    assert!(committed["red"]["tail"].as_str().unwrap().contains("[REDACTED]"), "{committed}");
+    let record = std::fs::read_to_string(repo.root.join(".git/run-milestone/forge/prs/1.json")).unwrap();
+    assert!(record.contains("RED (must fail)"), "{record}");
+    let all = everything_written(&repo, &out);
+    assert_eq!(leaked_key_lines(&all, &body), Vec::<&String>::new(), "{all}");
+}
+
+#[test]
+fn a_private_key_in_the_code_shown_never_prints_and_halts() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    let (key, body) = fake_private_key(47, 40);
+    edit(
+        &repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "```python\nimport unittest\n",
+        &format!("```python\nimport unittest\n\nKEY = \"\"\"\n{key}\n\"\"\"\n"),
+    );
+    commit_all(&repo, "a RED test holding a key");
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("# tests/test_slug.py\nimport unittest\n\nKEY = \"\"\"\n[REDACTED]"), "{text}");
+    assert!(text.contains("Pattern: Private key (PEM)\nLocation: tests/test_slug.py:4"), "{text}");
+    assert_eq!(leaked_key_lines(&everything_written(&repo, &out), &body), Vec::<&String>::new(), "{text}");
 }

@@ -37,6 +37,13 @@ pub fn commit_all(repo: &Repo, msg: &str) {
     repo.git(&["commit", "-q", "-m", msg]);
 }
 
+/// Appends `extra` (YAML) to the repository's `.run-milestone.yml` and commits it.
+pub fn config_add(repo: &Repo, extra: &str) {
+    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
+    repo.write(".run-milestone.yml", &format!("{cfg}{extra}"));
+    commit_all(repo, "config");
+}
+
 /// A command agent (python) whose behaviour per step is given by `script` (python statements
 /// with `step`, `test_files`, `impl_files`, `write(path, text)`, `feedback` in scope).
 pub fn command_agent(repo: &Repo, script: &str) {
@@ -169,6 +176,15 @@ pub fn random_from(seed: u64, alphabet: &str, n: usize) -> String {
             chars[(x % chars.len() as u64) as usize]
         })
         .collect()
+}
+
+/// A PEM private key block of `lines` lines in all (BEGIN, a random base64 body, END), built at
+/// run time; returns the block and its body lines.
+pub fn fake_private_key(seed: u64, lines: usize) -> (String, Vec<String>) {
+    const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let body: Vec<String> = (0..lines.saturating_sub(2)).map(|i| random_from(seed + i as u64, B64, 64)).collect();
+    let kind = format!("RSA {} KEY", "PRIVATE");
+    (format!("-----{} {kind}-----\n{}\n-----{} {kind}-----", "BEGIN", body.join("\n"), "END"), body)
 }
 
 /// Makes issue 01 Task 1's RED a test that passes at once (a TDD violation).
