@@ -209,3 +209,31 @@ fn a_private_key_in_the_code_shown_never_prints_and_halts() {
     assert!(text.contains("Pattern: Private key (PEM)\nLocation: tests/test_slug.py:4"), "{text}");
     assert_eq!(leaked_key_lines(&everything_written(&repo, &out), &body), Vec::<&String>::new(), "{text}");
 }
+
+#[test]
+fn secret_shaped_titles_reach_no_pr_or_commit_message() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    let (password, token) = (random_text(51, 14), random_text(52, 14));
+    edit(&repo, PLAN, "| 01 | Add slugify |", &format!("| 01 | Add slugify pass{}={password} |", "word"));
+    edit(
+        &repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "### Task 1: Slugify lowercases and joins words with hyphens",
+        &format!("### Task 1: Slugify with to{}={token}", "ken"),
+    );
+    commit_all(&repo, "secret-shaped titles");
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 0);
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.root.join(".git/run-milestone/forge/prs/1.json")).unwrap())
+            .unwrap();
+    assert_eq!(record["title"], "feat(m1): Add slugify [REDACTED] (#101)", "{record}");
+    let messages = repo.git(&["log", "--all", "--format=%B"]);
+    assert!(messages.contains("feat(m1): Slugify with [REDACTED] (#101)"), "the task commit: {messages}");
+    assert!(messages.contains("feat(m1): Add slugify [REDACTED] (#101)\n\nPR #1"), "the squash: {messages}");
+    let all = everything_written(&repo, &out);
+    for secret in [&password, &token] {
+        assert!(!messages.contains(secret.as_str()) && !all.contains(secret.as_str()), "{secret} leaked:\n{messages}");
+    }
+}
