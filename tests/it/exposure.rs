@@ -100,10 +100,10 @@ fn near_misses_never_halt_a_run() {
 fn telegram_gets_the_run_redacted() {
     let repo = Repo::demo();
     let (url, seen) = bot_api_server();
-    let bot = format!("{}:{}", 1_234_567_890u64, random_text(21, 35));
+    let bot = fake_bot_token(21);
     let secret = random_text(22, 20);
     command_agent(&repo, "print('STATUS: NEEDS_CONTEXT which host? ' + os.environ['MY_SERVICE_TOKEN'])\nsys.exit(0)\n");
-    config_add(&repo, &format!("notify:\n  telegram:\n    chat_id: \"42\"\n    api_url: {url}\n"));
+    telegram_to(&repo, &url);
     let out = repo
         .cmd(&["m1", "--autonomous"])
         .env("TELEGRAM_BOT_TOKEN", &bot)
@@ -111,14 +111,7 @@ fn telegram_gets_the_run_redacted() {
         .output()
         .unwrap();
     assert_exit(&out, 0);
-    let requests = seen.lock().unwrap().clone();
-    assert!(requests.iter().all(|r| r.starts_with(&format!("POST /bot{bot}/sendMessage\n"))), "{requests:?}");
-    let texts: Vec<String> = requests
-        .iter()
-        .map(|r| serde_json::from_str::<serde_json::Value>(r.split_once('\n').unwrap().1).unwrap())
-        .inspect(|v| assert_eq!(v["chat_id"], 42))
-        .map(|v| v["text"].as_str().unwrap().to_string())
-        .collect();
+    let texts = sent_texts(&seen, &bot);
     assert!(texts[0].starts_with("▶️ run-milestone m1 started (autonomous)"), "{texts:?}");
     assert!(
         texts.iter().any(|t| t == "⏭️ run-milestone m1: Issue #01 auto-skipped: needs context: which host? [REDACTED]"),

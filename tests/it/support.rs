@@ -84,9 +84,13 @@ pub fn crash_run(repo: &Repo, at: &str) {
 
 /// Runs the binary with `input` on stdin (the interactive prompt reads plain lines from a pipe).
 pub fn run_with_input(repo: &Repo, args: &[&str], input: &str) -> std::process::Output {
+    run_cmd_with_input(repo.cmd(args), input)
+}
+
+/// Runs `cmd` (e.g. [`Repo::cmd`] with extra variables) with `input` on stdin.
+pub fn run_cmd_with_input(mut cmd: std::process::Command, input: &str) -> std::process::Output {
     use std::io::Write;
-    let mut child = repo
-        .cmd(args)
+    let mut child = cmd
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -157,6 +161,32 @@ pub fn bot_api_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>
         }
     });
     (url, seen)
+}
+
+/// A Telegram bot token of the right shape, built at run time.
+pub fn fake_bot_token(seed: u64) -> String {
+    format!("{}:{}", 1_234_567_890u64 + seed, random_text(seed, 35))
+}
+
+/// Sends the run's Telegram alerts (chat `42`) to the Bot API server at `url`, and commits.
+pub fn telegram_to(repo: &Repo, url: &str) {
+    config_add(repo, &format!("notify:\n  telegram:\n    chat_id: \"42\"\n    api_url: {url}\n"));
+}
+
+/// The `text` of every `sendMessage` a [`bot_api_server`] received, checking the request
+/// (`POST /bot<token>/sendMessage`, chat `42`).
+pub fn sent_texts(seen: &std::sync::Mutex<Vec<String>>, token: &str) -> Vec<String> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let (line, body) = r.split_once('\n').unwrap();
+            assert_eq!(line, format!("POST /bot{token}/sendMessage"));
+            let v: Value = serde_json::from_str(body).unwrap();
+            assert_eq!(v["chat_id"], 42, "{v}");
+            v["text"].as_str().unwrap().to_string()
+        })
+        .collect()
 }
 
 /// High-entropy text for fake secrets, built at run time (no token literal in the repository).
