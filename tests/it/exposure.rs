@@ -230,3 +230,71 @@ fn secret_shaped_titles_reach_no_pr_or_commit_message() {
         assert!(!messages.contains(secret.as_str()) && !all.contains(secret.as_str()), "{secret} leaked:\n{messages}");
     }
 }
+
+/// Issue 01 cut to one task whose Done Definition and title hold a `secret=…` assignment; the
+/// run's result and the random part of the secret.
+fn run_with_secret_spec(repo: &Repo, args: &[&str], seed: u64) -> (std::process::Output, String) {
+    single_issue(repo);
+    let secret = random_text(seed, 16);
+    let spec = "milestones/m1-text-tools/issues/01-slugify.md";
+    edit(repo, spec, "can make a slug unique.", &format!("can make a slug unique. Staging: sec{}={secret}", "ret"));
+    edit(
+        repo,
+        spec,
+        "### Task 1: Slugify lowercases",
+        &format!("### Task 1: Slugify (sec{}={secret}) lowercases", "ret"),
+    );
+    commit_all(repo, "a secret in the spec");
+    let out = repo.run(args);
+    assert_exit(&out, 0);
+    (out, secret)
+}
+
+#[test]
+fn the_pr_body_is_redacted() {
+    let repo = Repo::demo();
+    let (out, secret) = run_with_secret_spec(&repo, &["m1", "--autonomous", "--skip-code-review"], 91);
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.root.join(".git/run-milestone/forge/prs/1.json")).unwrap())
+            .unwrap();
+    let body = record["body"].as_str().unwrap();
+    assert!(body.contains("can make a slug unique. Staging: [REDACTED]\n"), "{body}");
+    assert!(body.contains("### Task 1: Slugify ([REDACTED] lowercases"), "{body}");
+    assert!(!everything_written(&repo, &out).contains(&secret));
+}
+
+#[test]
+fn the_metrics_file_is_redacted() {
+    let repo = Repo::demo();
+    let file = repo.tmp.path().join("metrics.json");
+    let args = ["m1", "--autonomous", "--skip-code-review", "--metrics-file", file.to_str().unwrap()];
+    let (_, secret) = run_with_secret_spec(&repo, &args, 92);
+    let metrics: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        metrics["per_issue"]["01"]["tasks"][0]["title"], "Slugify ([REDACTED] lowercases and joins words with hyphens",
+        "{metrics}"
+    );
+    assert!(!metrics.to_string().contains(&secret), "{metrics}");
+}
+
+#[test]
+fn tracing_logs_are_redacted() {
+    let repo = Repo::demo();
+    let secret = random_text(93, 16);
+    // The local CI logs the command it runs (debug).
+    repo.write(
+        ".run-milestone.yml",
+        &format!("test_command: DEPLOY_TO{}={secret} python3 -m unittest discover -s tests -t .\n", "KEN"),
+    );
+    commit_all(&repo, "a token in the test command");
+    let out = repo
+        .cmd(&["m1", "--autonomous", "--skip-code-review"])
+        .env("RUN_MILESTONE_LOG", "run_milestone=debug")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let err = crate::common::stderr(&out);
+    let ci: Vec<&str> = err.lines().filter(|l| l.contains("local CI: running")).collect();
+    assert!(!ci.is_empty() && ci.iter().all(|l| l.contains("command=\"DEPLOY_[REDACTED] python3")), "{err}");
+    assert!(!everything_written(&repo, &out).contains(&secret), "{err}");
+}
