@@ -46,7 +46,7 @@ fn run_stage(s: &mut Session, issue: &Issue, spec: &Spec, stage: Stage, base: Oi
         ops::reset_hard(&s.work, head, &s.exclude)?;
         s.ui.line("⚠️ The reviewer changed files: its changes were discarded");
     }
-    s.secret_check(Some(issue.no), crate::safety::secrets::scan_text(&result.reviewer_output, "reviewer output"))?;
+    s.secret_check(Some(issue.no), crate::safety::secrets::scan_text(&result.reviewer_output, "reviewer stdout"))?;
     s.stats.review_stages += 1;
     let m = s.stats.per_issue.entry(issue.no).or_default();
     if let Some(u) = &result.usage {

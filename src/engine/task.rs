@@ -182,10 +182,7 @@ fn call(
         }
         Err(_) => String::new(),
     };
-    s.secret_check(
-        Some(issue.no),
-        crate::safety::secrets::scan_text(&printed, &format!("{} agent output", s.agent.name())),
-    )?;
+    s.secret_check(Some(issue.no), crate::safety::secrets::scan_text(&printed, "agent stdout"))?;
     let mut fields = json!({"issue": issue.no.padded(), "task": task.map(|t| t.number), "step": step.name(), "agent": s.agent.name()});
     let extra = match &result {
         Ok(o) => {

@@ -30,7 +30,7 @@ fn a_secret_in_agent_output_halts_with_nothing_pushed() {
     assert_exit(&out, 3);
     let text = stdout(&out);
     assert!(text.contains("🚨 SECRET EXPOSURE DETECTED\n\nPattern: GitHub token"), "{text}");
-    assert!(text.contains("Location: command agent output line 1"), "{text}");
+    assert!(text.contains("Location: agent stdout line 1"), "{text}");
     assert!(text.contains("✗ Output blocked from Telegram\n✗ Execution halted\n⚠️ Token may be compromised"), "{text}");
     assert!(text.contains("abort (required)\n🤖 Autonomous: abort"), "{text}");
     assert!(!text.contains(&token) && !crate::common::stderr(&out).contains(&token), "the secret was printed");
@@ -297,4 +297,23 @@ fn tracing_logs_are_redacted() {
     let ci: Vec<&str> = err.lines().filter(|l| l.contains("local CI: running")).collect();
     assert!(!ci.is_empty() && ci.iter().all(|l| l.contains("command=\"DEPLOY_[REDACTED] python3")), "{err}");
     assert!(!everything_written(&repo, &out).contains(&secret), "{err}");
+}
+
+#[test]
+fn a_secret_in_reviewer_output_halts_naming_the_reviewer_line() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    let token = fake_github_token(13);
+    command_agent(
+        &repo,
+        &format!(
+            "if os.environ.get('RUN_MILESTONE_ROLE') == 'spec-reviewer':\n    print('checked the diff')\n    print('debug: {token}')\n    print('PASS')\n    sys.exit(0)\nif step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_a(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n')\nelif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n"
+        ),
+    );
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("Pattern: GitHub token (ghp_...)\nLocation: reviewer stdout line 2\n"), "{text}");
+    assert!(!everything_written(&repo, &out).contains(&token));
+    assert!(!repo.root.join(".git/run-milestone/forge/prs/1.json").exists());
 }
