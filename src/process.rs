@@ -150,9 +150,10 @@ impl Finished {
         self.code == Some(0) && !self.timed_out
     }
 
-    /// The last `n` lines of the combined output.
+    /// The last `n` lines of the combined output, redacted (the whole output is redacted before
+    /// the cut, so a private key block whose BEGIN line falls before it still goes whole).
     pub fn tail(&self, n: usize) -> String {
-        tail(&self.combined, n)
+        crate::safety::redact::tail(&self.combined, n)
     }
 
     /// `exit 1`, `timed out after 30s`, `killed by a signal`.
@@ -168,7 +169,8 @@ impl Finished {
     }
 }
 
-/// The last `n` lines of `text`.
+/// The last `n` lines of `text`, as they are (see [`crate::safety::redact::tail`] for output that
+/// is shown or stored).
 pub fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")

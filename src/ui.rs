@@ -102,13 +102,19 @@ impl Ui {
 
 /// A spinner on stderr while an agent or a test runs; hidden when stderr is not a terminal or
 /// `NO_COLOR` is set. Cleared when dropped.
-pub struct Spinner(Option<indicatif::ProgressBar>);
+pub struct Spinner(indicatif::ProgressBar);
 
 impl Drop for Spinner {
     fn drop(&mut self) {
-        if let Some(pb) = self.0.take() {
-            pb.finish_and_clear();
-        }
+        self.0.finish_and_clear();
+    }
+}
+
+impl Spinner {
+    /// The text shown next to the spinner.
+    #[cfg(test)]
+    fn message(&self) -> String {
+        self.0.message()
     }
 }
 
@@ -121,15 +127,17 @@ impl Spinner {
 }
 
 impl Ui {
+    /// Starts a spinner showing `message`, redacted like every other output (it names the
+    /// command that runs, e.g. a Verify line).
     pub fn spinner(&self, message: impl Into<String>) -> Spinner {
         let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        if !self.color || plain || !io::stderr().is_terminal() {
-            return Spinner(None);
+        let visible = self.color && !plain && io::stderr().is_terminal();
+        let pb = if visible { indicatif::ProgressBar::new_spinner() } else { indicatif::ProgressBar::hidden() };
+        pb.set_message(crate::safety::redact::redact(&message.into()));
+        if visible {
+            pb.enable_steady_tick(std::time::Duration::from_millis(120));
         }
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_message(message.into());
-        pb.enable_steady_tick(std::time::Duration::from_millis(120));
-        Spinner(Some(pb))
+        Spinner(pb)
     }
 }
 
@@ -143,5 +151,18 @@ impl Write for SharedBuf {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spinner_text_is_redacted() {
+        let (ui, _) = Ui::capture();
+        let secret = format!("pass{}={}", "word", "Zq81vLw0pT");
+        let spinner = ui.spinner(format!("Verify: PGPASSWORD=x psql --{secret} -c 'select 1'"));
+        assert_eq!(spinner.message(), "Verify: PG[REDACTED] psql --[REDACTED] -c 'select 1'");
     }
 }

@@ -46,7 +46,7 @@ fn run_stage(s: &mut Session, issue: &Issue, spec: &Spec, stage: Stage, base: Oi
         ops::reset_hard(&s.work, head, &s.exclude)?;
         s.ui.line("⚠️ The reviewer changed files: its changes were discarded");
     }
-    s.secret_check(Some(issue.no), crate::safety::secrets::scan_text(&result.reviewer_output, "reviewer output"))?;
+    s.secret_check(Some(issue.no), crate::safety::secrets::scan_text(&result.reviewer_output, "reviewer stdout"))?;
     s.stats.review_stages += 1;
     let m = s.stats.per_issue.entry(issue.no).or_default();
     if let Some(u) = &result.usage {
@@ -63,7 +63,7 @@ fn run_stage(s: &mut Session, issue: &Issue, spec: &Spec, stage: Stage, base: Oi
         "review",
         json!({"issue": issue.no.padded(), "stage": stage.number(), "passed": result.passed, "pending": result.pending,
                "findings": result.findings.iter().map(|f| f.render()).collect::<Vec<_>>(),
-               "reviewer_output": crate::process::tail(&result.reviewer_output, 40)}),
+               "reviewer_output": crate::safety::redact::tail(&result.reviewer_output, 40)}),
     )?;
     Ok(result)
 }

@@ -32,11 +32,7 @@ pub struct Evidence {
 
 impl Evidence {
     fn of(verify: &str, f: &Finished) -> Evidence {
-        Evidence {
-            verify: verify.to_string(),
-            exit: f.code,
-            tail: crate::safety::redact::redact(&f.tail(EVIDENCE_LINES)),
-        }
+        Evidence { verify: verify.to_string(), exit: f.code, tail: f.tail(EVIDENCE_LINES) }
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -186,10 +182,7 @@ fn call(
         }
         Err(_) => String::new(),
     };
-    s.secret_check(
-        Some(issue.no),
-        crate::safety::secrets::scan_text(&printed, &format!("{} agent output", s.agent.name())),
-    )?;
+    s.secret_check(Some(issue.no), crate::safety::secrets::scan_text(&printed, "agent stdout"))?;
     let mut fields = json!({"issue": issue.no.padded(), "task": task.map(|t| t.number), "step": step.name(), "agent": s.agent.name()});
     let extra = match &result {
         Ok(o) => {
@@ -234,11 +227,8 @@ fn show_code(s: &Session, base: Oid, skip: &[ops::Change]) -> Result<(), Halt> {
     let lines = excerpt(&added, 20);
     if !lines.is_empty() {
         s.ui.blank();
-        s.ui.line("```");
-        for l in lines {
-            s.ui.line(l);
-        }
-        s.ui.line("```");
+        // One text, redacted whole: a key block spans lines.
+        s.ui.text(format!("```\n{}\n```\n", lines.join("\n")));
         s.ui.blank();
     }
     Ok(())
@@ -468,7 +458,7 @@ pub fn failure_feedback(run: &TestRun) -> String {
         }
     }
     s.push_str("\nOutput (last lines):\n");
-    s.push_str(&crate::safety::redact::redact(&run.finished.tail(60)));
+    s.push_str(&run.finished.tail(60));
     s
 }
 

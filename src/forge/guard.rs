@@ -1,5 +1,6 @@
 //! Never target main: wraps any forge and refuses, before anything is sent, a push to, a PR into,
 //! or a merge into a protected branch (the configured names and patterns plus the default branch).
+//! It is also where a PR's title and body are redacted, whichever forge they go to.
 
 use super::{Checks, Forge, ForgeError, MergeOutcome, NewPr, PullRequest};
 use crate::policy::branches::ProtectedBranches;
@@ -49,7 +50,12 @@ impl<F: Forge> Forge for Guarded<F> {
 
     fn create_pr(&mut self, pr: &NewPr) -> Result<PullRequest, ForgeError> {
         self.check("open a pull request into", &pr.base)?;
-        self.inner.create_pr(pr)
+        let redacted = NewPr {
+            title: crate::safety::redact::redact(&pr.title),
+            body: crate::safety::redact::redact(&pr.body),
+            ..pr.clone()
+        };
+        self.inner.create_pr(&redacted)
     }
 
     fn get_pr(&mut self, number: u64) -> Result<PullRequest, ForgeError> {

@@ -23,8 +23,8 @@ pub enum Squash {
 
 /// Squash-merges `head_tip` into branch `base` whose tip was read as `base_tip`.
 ///
-/// The new commit has exactly one parent (`base_tip`), the merged tree, `message`, and the
-/// identities of [`crate::git::sign::signature`].
+/// The new commit has exactly one parent (`base_tip`), the merged tree, `message` (redacted), and
+/// the identities of [`crate::git::sign::signature`].
 pub fn squash(
     repo: &Repository,
     base: &str,
@@ -53,7 +53,8 @@ pub fn squash(
     let tree = repo.find_tree(tree_id)?;
     let author = crate::git::sign::signature(repo, true)?;
     let committer = crate::git::sign::signature(repo, false)?;
-    let commit = repo.commit(None, &author, &committer, message, &tree, &[&base_commit])?;
+    let message = crate::safety::redact::redact(message);
+    let commit = repo.commit(None, &author, &committer, &message, &tree, &[&base_commit])?;
     match repo.reference_matching(&format!("refs/heads/{base}"), commit, true, base_tip, reflog) {
         Ok(_) => {
             crate::safety::fault::crash_point("merge_ref_moved");

@@ -219,9 +219,10 @@ fn stage_all(repo: &Repository, exclude: &Exclude) -> anyhow::Result<git2::Index
     Ok(index)
 }
 
-/// Commits the working tree on top of `parent` with `message`. Commits an agent made on its own
-/// since `parent` are folded in (HEAD is moved back to `parent` first, keeping their changes).
-/// Returns the new commit, or `None` when there is nothing to commit.
+/// Commits the working tree on top of `parent` with `message` (redacted: a task title can hold a
+/// secret). Commits an agent made on its own since `parent` are folded in (HEAD is moved back to
+/// `parent` first, keeping their changes). Returns the new commit, or `None` when there is
+/// nothing to commit.
 pub fn commit_all(repo: &Repository, parent: Oid, message: &str, exclude: &Exclude) -> anyhow::Result<Option<Oid>> {
     let parent_commit = repo.find_commit(parent).map_err(|e| err("find parent", e))?;
     if head(repo)? != parent {
@@ -237,7 +238,7 @@ pub fn commit_all(repo: &Repository, parent: Oid, message: &str, exclude: &Exclu
     let author = signature(repo, true).map_err(|e| err("author", e))?;
     let committer = signature(repo, false).map_err(|e| err("committer", e))?;
     let oid = repo
-        .commit(Some("HEAD"), &author, &committer, message, &tree, &[&parent_commit])
+        .commit(Some("HEAD"), &author, &committer, &crate::safety::redact::redact(message), &tree, &[&parent_commit])
         .map_err(|e| err("commit", e))?;
     Ok(Some(oid))
 }

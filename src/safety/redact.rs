@@ -53,6 +53,9 @@ const PATTERNS: &[&str] = &[
     r"AIza[0-9A-Za-z_-]{30,}",
     // PEM private key blocks, to the END line or, when it is missing, to the end of the text.
     r"-----BEGIN[A-Z0-9 %+]*PRIVATE(?: |%20|\+)KEY[A-Z0-9 %+]*-----(?s:.*?)(?:-----END[A-Z0-9 %+]*PRIVATE(?: |%20|\+)KEY[A-Z0-9 %+]*-----|\z)",
+    // The END line of a block whose BEGIN line was cut off (the tail of some output), with the
+    // base64 lines right above it.
+    r"(?m)(?:^[ \t]*[A-Za-z0-9+/=]*[ \t]*\r?\n)*^[^\n]*-----END[A-Z0-9 %+]*PRIVATE(?: |%20|\+)KEY[A-Z0-9 %+]*-----",
     // JWTs (header and payload are base64url JSON objects: `eyJ`).
     r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
     // Telegram bot tokens, bare and in Bot API URLs.
@@ -128,6 +131,13 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// The last `n` lines of `text`, redacted: the whole text is redacted first, so a secret that
+/// spans lines (a private key block) goes whole even when the cut falls inside it. Every tail of
+/// process output that is shown or stored is taken through this.
+pub fn tail(text: &str, n: usize) -> String {
+    crate::process::tail(&redact(text), n)
+}
+
 fn redact_exact(text: &str) -> String {
     let exact = EXACT.read().unwrap_or_else(|e| e.into_inner());
     let mut out = None::<String>;
@@ -167,37 +177,6 @@ fn percent_encode(value: &str) -> String {
         }
     }
     out
-}
-
-static PEM_BEGIN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*-----").expect("static pattern"));
-static PEM_END: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"-----END[A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*-----").expect("static pattern"));
-
-/// Redacts output that arrives one line at a time: a PEM private key block spans lines, so the
-/// lines between its BEGIN and END lines are redacted whole.
-#[derive(Debug, Default)]
-pub struct LineRedactor {
-    in_private_key: bool,
-}
-
-impl LineRedactor {
-    pub fn new() -> Self {
-        LineRedactor::default()
-    }
-
-    /// The redacted form of the next line.
-    pub fn line(&mut self, line: &str) -> String {
-        if self.in_private_key {
-            let Some(end) = PEM_END.find(line) else { return REDACTED.to_string() };
-            self.in_private_key = false;
-            return format!("{REDACTED}{}", self.line(&line[end.end()..]));
-        }
-        if let Some(begin) = PEM_BEGIN.find_iter(line).last() {
-            self.in_private_key = !PEM_END.is_match(&line[begin.end()..]);
-        }
-        redact(line)
-    }
 }
 
 #[cfg(test)]
@@ -308,10 +287,14 @@ pub(crate) mod tests {
                     assert!(!out.contains(&secret) && !leaks(&out, &random), "{name} in {ctx} leaked: {out}");
                     assert!(out.contains(REDACTED), "{name} in {ctx}: {out}");
                 }
-                // Line by line, as agent output arrives.
-                let mut lines = LineRedactor::new();
-                let joined: Vec<String> = secret.lines().map(|l| lines.line(l)).collect();
-                assert!(!leaks(&joined.join("\n"), &random), "{name} line by line: {joined:?}");
+                // Any tail of the secret in some output: cut inside it, the rest still goes.
+                let output = format!("running\n{secret}\ndone");
+                for n in 1..output.lines().count() {
+                    let cut = tail(&output, n);
+                    let kept = crate::process::tail(&output, n);
+                    let shown: Vec<&str> = kept.lines().filter(|l| l.len() >= 16 && random.contains(*l)).collect();
+                    assert!(shown.iter().all(|l| !cut.contains(l)), "{name}: tail {n} kept {shown:?}: {cut}");
+                }
             }
         }
     }
@@ -371,15 +354,20 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn line_redactor_spans_private_key_blocks() {
+    fn private_key_blocks_go_whole_even_when_cut() {
         let key = pem(40, "RSA PRIVATE KEY");
         let text = format!("before\n{key}\nafter: ok");
-        let mut r = LineRedactor::new();
-        let out: Vec<String> = text.lines().map(|l| r.line(l)).collect();
-        assert_eq!(out.first().map(String::as_str), Some("before"));
-        assert_eq!(out.last().map(String::as_str), Some("after: ok"));
-        assert!(out[1..out.len() - 1].iter().all(|l| l == REDACTED), "{out:?}");
-        // And whole: the block goes, the rest stays.
+        // Whole: the block goes, the rest stays.
         assert_eq!(redact(&text), "before\n[REDACTED]\nafter: ok");
+        // Cut above its END line: the END line goes with the base64 lines above it.
+        let lines: Vec<&str> = text.lines().collect();
+        let orphan = format!("FAIL: test_x (line 3)\n{}", lines[4..].join("\n"));
+        assert_eq!(redact(&orphan), "FAIL: test_x (line 3)\n[REDACTED]\nafter: ok");
+        // Cut below its BEGIN line: redacted to the end of the text.
+        let open = lines[..4].join("\n");
+        assert_eq!(redact(&open), "before\n[REDACTED]");
+        // A tail is taken after redacting the whole: a cut inside the block shows only the mark.
+        assert_eq!(tail(&text, 2), "[REDACTED]\nafter: ok");
+        assert_eq!(tail(&text, 1), "after: ok");
     }
 }

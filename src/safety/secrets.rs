@@ -21,7 +21,7 @@ use crate::git::diff::IssueDiff;
 pub struct SecretHit {
     /// The pattern, e.g. `GitHub token (ghp_...)`.
     pub kind: &'static str,
-    /// `stdout line 47` or `src/x.py:12`.
+    /// `agent stdout line 47` or `src/x.py:12`.
     pub location: String,
 }
 

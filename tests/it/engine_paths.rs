@@ -8,12 +8,6 @@ use crate::support::*;
 
 const SLUG_RED: &str = "if step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T%s(unittest.TestCase):\\n    def test_t%s(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n' % ((os.environ['RUN_MILESTONE_TASK'],) * 2))\n";
 
-fn config_add(repo: &Repo, extra: &str) {
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    repo.write(".run-milestone.yml", &format!("{cfg}{extra}"));
-    commit_all(repo, "config");
-}
-
 #[test]
 fn the_lint_auto_fix_is_committed_as_a_style_commit() {
     let repo = Repo::demo();

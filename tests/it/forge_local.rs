@@ -485,6 +485,30 @@ fn never_main_a_pr_into_main_is_refused_at_creation() {
 }
 
 #[test]
+fn titles_bodies_and_squash_messages_are_redacted() {
+    let repo = repo_with_branches();
+    repo.commit_on("feat/m1-02-add-b", Some(BASE), &[("b.txt", "b\n")], "add b");
+    let secret = crate::support::random_text(61, 16);
+    let assignment = format!("to{}={secret}", "ken");
+    // Through the guard, which every forge of a run is wrapped in: the title and the body.
+    let mut g = guarded(&repo, settings(Some("exit 0"), false));
+    let new = NewPr { body: format!("see {assignment}\n"), ..new_pr(&format!("Add a {assignment}"), HEAD, BASE) };
+    let pr = g.create_pr(&new).unwrap();
+    assert_eq!(pr.title, "Add a [REDACTED]");
+    assert_eq!(
+        (record_json(&repo, 1)["title"].clone(), record_json(&repo, 1)["body"].clone()),
+        (serde_json::json!("Add a [REDACTED]"), serde_json::json!("see [REDACTED]\n"))
+    );
+    // The squash commit's message, whatever the PR record holds (here: a PR opened past the guard).
+    let mut f = forge(&repo, settings(Some("exit 0"), false));
+    let raw = f.create_pr(&new_pr(&format!("Add b {assignment}"), "feat/m1-02-add-b", BASE)).unwrap();
+    let checks = f.checks(raw.number).unwrap();
+    assert!(matches!(f.merge(raw.number, &checks.sha).unwrap(), MergeOutcome::Merged { .. }));
+    assert_eq!(repo.git(&["log", "-1", "--format=%s", BASE]), "Add b [REDACTED]");
+    assert!(!repo.git(&["log", "--all", "--format=%B"]).contains(&secret));
+}
+
+#[test]
 fn never_main_a_push_to_a_protected_branch_is_refused() {
     let repo = repo_with_branches();
     repo.git(&["branch", "release/1.0", HEAD]);

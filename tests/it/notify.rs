@@ -1,6 +1,8 @@
 //! Telegram alerts against a local HTTP server that checks the Bot API request
 //! (`POST /bot<token>/sendMessage`, `chat_id`, `text`), redaction of what is sent, and failures
-//! that come back as `Err` (never a panic).
+//! that come back as `Err` (never a panic); then, on real runs, the events that send one (an
+//! interactive wait, panic, a secret exposure without the secret, a critical error) and a server
+//! that is down never stopping a run.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -11,7 +13,9 @@ use run_milestone::config::{NotifyConfig, TelegramConfig};
 use run_milestone::error::ErrorKind;
 use run_milestone::notify::Telegram;
 
+use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::support::random_from as rnd;
+use crate::support::*;
 
 const B64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -170,3 +174,83 @@ fn not_configured_is_none_and_an_unset_token_variable_is_an_input_error() {
 
 // Reading the token from the variable `token_env` names, and redacting secret-looking environment
 // values in what is sent, are checked end to end in `exposure::telegram_gets_the_run_redacted`.
+
+// On real runs: which events send an alert (a local Bot API server keeps what was sent).
+
+/// Runs the binary in `repo` with Telegram alerts going to a local Bot API server and `input` on
+/// stdin; returns the output and the texts sent.
+fn alerted_run(repo: &Repo, args: &[&str], input: &str) -> (std::process::Output, Vec<String>) {
+    let (url, seen) = bot_api_server();
+    telegram_to(repo, &url);
+    let token = fake_bot_token(3);
+    let mut cmd = repo.cmd(args);
+    cmd.env("TELEGRAM_BOT_TOKEN", &token);
+    let out = run_cmd_with_input(cmd, input);
+    (out, sent_texts(&seen, &token))
+}
+
+#[test]
+fn an_interactive_wait_and_a_panic_are_alerted() {
+    let repo = Repo::demo();
+    let (out, texts) = alerted_run(&repo, &["m1"], "panic\n");
+    assert_exit(&out, 3);
+    assert_eq!(
+        texts,
+        vec![
+            "▶\u{fe0f} run-milestone m1 started (interactive)".to_string(),
+            "⏸ run-milestone m1 waits for you: ✓ Phase 1 complete — 3 PRs ready\ncontinue | skip-phase | abort".into(),
+            "🚨 PANIC: run-milestone m1 halted".into(),
+        ]
+    );
+}
+
+#[test]
+fn a_secret_exposure_is_alerted_without_the_secret() {
+    let repo = Repo::demo();
+    let body = random_text(71, 36);
+    command_agent(&repo, &format!("if step == 'red':\n    print('debug: using gh{}_{body}')\n", "p"));
+    let (out, texts) = alerted_run(&repo, &["m1", "--autonomous"], "");
+    assert_exit(&out, 3);
+    assert!(stdout(&out).contains("🚨 SECRET EXPOSURE DETECTED"), "{}", stdout(&out));
+    assert!(
+        texts.iter().any(|t| t == "🚨 SECRET EXPOSURE DETECTED in run-milestone m1: run halted (output withheld)"),
+        "{texts:?}"
+    );
+    // The output that held it is blocked from Telegram: neither the secret nor its line is sent.
+    assert!(texts.iter().all(|t| !t.contains(&body[..12]) && !t.contains("debug: using")), "{texts:?}");
+}
+
+#[test]
+fn a_critical_error_is_alerted() {
+    let repo = Repo::demo();
+    config_add(&repo, "agent:\n  kind: claude\n  claude:\n    program: /nonexistent/claude\n");
+    let (out, texts) = alerted_run(&repo, &["m1", "--autonomous"], "");
+    assert_exit(&out, 3);
+    let last = texts.last().cloned().unwrap_or_default();
+    assert!(
+        last.starts_with("🛑 run-milestone m1 stopped: critical error: the claude agent cannot start"),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn a_telegram_server_that_is_down_never_stops_a_full_run() {
+    let repo = Repo::demo();
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    telegram_to(&repo, &url);
+    let token = fake_bot_token(5);
+    let out = repo.cmd(&["m1", "--autonomous"]).env("TELEGRAM_BOT_TOKEN", &token).output().unwrap();
+    assert_exit(&out, 0);
+    let p = plan(&repo);
+    for no in ["01", "02", "03", "04", "05"] {
+        assert!(row(&p, no).contains("✅ Done"), "{p}");
+    }
+    let err = stderr(&out);
+    assert!(err.contains("warning: Telegram alert not sent: telegram: sendMessage failed:"), "{err}");
+    assert!(!err.contains(&token) && !stdout(&out).contains(&token), "{err}");
+    // Start and summary at least, each logged.
+    let failed = events(&journal(&repo), "notify_failed").len();
+    assert!(failed >= 2, "{failed} failed sends journaled");
+}

@@ -1,13 +1,15 @@
 //! Bad input never panics: property tests over the plan, spec and config parsers (and the plan
 //! editor on whatever parses). Arbitrary text, markdown/YAML "soup", deep nesting and structured
-//! mutations of the valid fixtures must give `Ok` or `Err`, never a panic, and quickly.
+//! mutations of the valid fixtures must give `Ok` or `Err`, never a panic, and never hang (each
+//! case runs on a thread with a bound, see `finishes`).
 //!
 //! Bounded for CI: a fixed number of cases per property, inputs of at most a few KB, no shrinking
 //! marathons, and failures are reported (shrunk) rather than persisted to files.
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -25,8 +27,9 @@ use crate::common::fixtures;
 const CASES: u32 = 256;
 /// Upper bound of generated text, in characters.
 const MAX_CHARS: usize = 3000;
-/// A generous bound for one parse of a few KB (a hang or a quadratic blow-up fails it).
-const PER_CASE: Duration = Duration::from_secs(5);
+/// A generous bound for one case (a parse of a few KB takes microseconds; a hang or a quadratic
+/// blow-up fails it, see `finishes`).
+const PER_CASE: Duration = Duration::from_secs(10);
 
 fn bounded() -> ProptestConfig {
     ProptestConfig { cases: CASES, max_shrink_iters: 512, failure_persistence: None, ..ProptestConfig::default() }
@@ -265,41 +268,75 @@ fn generated_plan() -> impl Strategy<Value = String> {
     })
 }
 
-/// Runs `f`, failing when it takes longer than `PER_CASE`.
-fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    let started = Instant::now();
-    let out = f();
-    assert!(started.elapsed() < PER_CASE, "{what} took {:?}", started.elapsed());
-    out
+/// Runs `f` on its own thread and fails when it has not finished within `bound`: a hang fails the
+/// case instead of stalling the suite (the stuck thread is left behind). A panic in `f` is the
+/// case's panic.
+fn finishes<T: Send + 'static>(what: &str, bound: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(bound) {
+        Ok(out) => out,
+        Err(RecvTimeoutError::Timeout) => panic!("{what} did not finish within {bound:?}"),
+        Err(RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("{what}: the worker ended without a result"),
+        },
+    }
 }
 
 /// Parses a plan and, when it parses, drives the in-place editor over every issue.
 fn plan_and_editor(text: &str, blocked: &str) {
-    let path = Path::new("milestones/m1/IMPLEMENTATION_PLAN.md");
-    let Ok(plan) = timed("parse_plan", || parse_plan(path, text)) else { return };
-    timed("the editor", || {
+    let (text, blocked) = (text.to_string(), blocked.to_string());
+    finishes("parse_plan and the editor", PER_CASE, move || {
+        let path = Path::new("milestones/m1/IMPLEMENTATION_PLAN.md");
+        let Ok(plan) = parse_plan(path, &text) else { return };
         for issue in plan.issues.iter().take(8) {
             for status in Status::ALL {
                 let mut ed = PlanEditor::new(plan.clone());
                 let _ = ed.set_status(issue.no, status);
                 let _ = ed.set_pr(issue.no, Some(315));
                 let _ = ed.set_pr(issue.no, None);
-                let _ = ed.add_blocked(blocked);
+                let _ = ed.add_blocked(&blocked);
             }
         }
         let mut ed = PlanEditor::new(plan.clone());
-        let _ = ed.add_blocked(blocked);
-        let _ = ed.add_blocked(blocked);
+        let _ = ed.add_blocked(&blocked);
+        let _ = ed.add_blocked(&blocked);
     });
 }
 
 fn spec(i: usize, text: &str) {
-    let (path, _) = &SPECS[i % SPECS.len()];
-    let _ = timed("parse_spec", || parse_spec(path, text));
+    let (path, text) = (SPECS[i % SPECS.len()].0.clone(), text.to_string());
+    finishes("parse_spec", PER_CASE, move || {
+        let _ = parse_spec(&path, &text);
+    });
 }
 
 fn config(text: &str) {
-    let _ = timed("Config::parse", || Config::parse(Path::new(".run-milestone.yml"), text));
+    let text = text.to_string();
+    finishes("Config::parse", PER_CASE, move || {
+        let _ = Config::parse(Path::new(".run-milestone.yml"), &text);
+    });
+}
+
+/// The bound catches a hang: a call that never returns fails its case.
+#[test]
+#[should_panic(expected = "a hang did not finish within 50ms")]
+fn a_call_that_never_returns_fails_its_case() {
+    finishes("a hang", Duration::from_millis(50), || {
+        loop {
+            std::thread::park();
+        }
+    });
+}
+
+/// A panic on the worker thread is the case's own panic (so proptest sees and shrinks it).
+#[test]
+#[should_panic(expected = "parser bug")]
+fn a_panic_in_the_call_is_the_cases_panic() {
+    finishes("a panicking parse", PER_CASE, || -> () { panic!("parser bug") });
 }
 
 #[test]

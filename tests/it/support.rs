@@ -37,6 +37,13 @@ pub fn commit_all(repo: &Repo, msg: &str) {
     repo.git(&["commit", "-q", "-m", msg]);
 }
 
+/// Appends `extra` (YAML) to the repository's `.run-milestone.yml` and commits it.
+pub fn config_add(repo: &Repo, extra: &str) {
+    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
+    repo.write(".run-milestone.yml", &format!("{cfg}{extra}"));
+    commit_all(repo, "config");
+}
+
 /// A command agent (python) whose behaviour per step is given by `script` (python statements
 /// with `step`, `test_files`, `impl_files`, `write(path, text)`, `feedback` in scope).
 pub fn command_agent(repo: &Repo, script: &str) {
@@ -77,9 +84,13 @@ pub fn crash_run(repo: &Repo, at: &str) {
 
 /// Runs the binary with `input` on stdin (the interactive prompt reads plain lines from a pipe).
 pub fn run_with_input(repo: &Repo, args: &[&str], input: &str) -> std::process::Output {
+    run_cmd_with_input(repo.cmd(args), input)
+}
+
+/// Runs `cmd` (e.g. [`Repo::cmd`] with extra variables) with `input` on stdin.
+pub fn run_cmd_with_input(mut cmd: std::process::Command, input: &str) -> std::process::Output {
     use std::io::Write;
-    let mut child = repo
-        .cmd(args)
+    let mut child = cmd
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -152,6 +163,32 @@ pub fn bot_api_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>
     (url, seen)
 }
 
+/// A Telegram bot token of the right shape, built at run time.
+pub fn fake_bot_token(seed: u64) -> String {
+    format!("{}:{}", 1_234_567_890u64 + seed, random_text(seed, 35))
+}
+
+/// Sends the run's Telegram alerts (chat `42`) to the Bot API server at `url`, and commits.
+pub fn telegram_to(repo: &Repo, url: &str) {
+    config_add(repo, &format!("notify:\n  telegram:\n    chat_id: \"42\"\n    api_url: {url}\n"));
+}
+
+/// The `text` of every `sendMessage` a [`bot_api_server`] received, checking the request
+/// (`POST /bot<token>/sendMessage`, chat `42`).
+pub fn sent_texts(seen: &std::sync::Mutex<Vec<String>>, token: &str) -> Vec<String> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let (line, body) = r.split_once('\n').unwrap();
+            assert_eq!(line, format!("POST /bot{token}/sendMessage"));
+            let v: Value = serde_json::from_str(body).unwrap();
+            assert_eq!(v["chat_id"], 42, "{v}");
+            v["text"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
 /// High-entropy text for fake secrets, built at run time (no token literal in the repository).
 pub fn random_text(seed: u64, n: usize) -> String {
     random_from(seed, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", n)
@@ -169,6 +206,15 @@ pub fn random_from(seed: u64, alphabet: &str, n: usize) -> String {
             chars[(x % chars.len() as u64) as usize]
         })
         .collect()
+}
+
+/// A PEM private key block of `lines` lines in all (BEGIN, a random base64 body, END), built at
+/// run time; returns the block and its body lines.
+pub fn fake_private_key(seed: u64, lines: usize) -> (String, Vec<String>) {
+    const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let body: Vec<String> = (0..lines.saturating_sub(2)).map(|i| random_from(seed + i as u64, B64, 64)).collect();
+    let kind = format!("RSA {} KEY", "PRIVATE");
+    (format!("-----{} {kind}-----\n{}\n-----{} {kind}-----", "BEGIN", body.join("\n"), "END"), body)
 }
 
 /// Makes issue 01 Task 1's RED a test that passes at once (a TDD violation).
