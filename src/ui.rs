@@ -122,7 +122,7 @@ impl Spinner {
     /// Whether it is shown (stderr is a terminal and colour is allowed); else a caller that
     /// wants progress visible prints plain lines.
     pub fn visible(&self) -> bool {
-        self.0.is_some()
+        !self.0.is_hidden()
     }
 }
 
