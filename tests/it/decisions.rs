@@ -212,3 +212,38 @@ fn metrics_are_the_seed_json_field_by_field() {
     let m: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(m["issues"]["completed"], 5);
 }
+
+/// The demo with three phases: 01, 02 | 03 | 04, 05.
+fn three_phases(repo: &Repo) {
+    edit(
+        repo,
+        PLAN,
+        "| 03 | Add truncate |",
+        "\n## Phase 2: Truncation\n\n| # | Issue | GitHub | Priority | Depends | Status | PR |\n|---|-------|--------|----------|---------|--------|----|\n| 03 | Add truncate |",
+    );
+    edit(repo, PLAN, "## Phase 2: Formatting", "## Phase 3: Formatting");
+    commit_all(repo, "three phases");
+}
+
+#[test]
+fn skip_phase_asks_the_boundary_once_and_skips_only_the_next_phase() {
+    let repo = Repo::demo();
+    three_phases(&repo);
+    let out = run_with_input(&repo, &["m1"], "skip-phase\ncontinue\n");
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert_eq!(text.matches("continue | skip-phase | abort").count(), 1, "one boundary prompt: {text}");
+    assert!(
+        text.contains("✓ Phase 1 complete — 2 PRs ready\n\n* PR #1 — Add slugify (#101) ✓\n* PR #2 — Add word count (#102) ✓\n\ncontinue | skip-phase | abort\n"),
+        "{text}"
+    );
+    assert!(text.contains("⏭️ Phase 2 skipped at the phase boundary\n\n→ Starting Phase 3\n"), "{text}");
+    assert!(!text.contains("Phase 2 complete"), "a skipped phase has no boundary: {text}");
+    let p = plan(&repo);
+    assert!(row(&p, "03").contains("⏭️ Skipped"), "{p}");
+    assert!(row(&p, "04").contains("✅ Done"), "Phase 3 ran: {p}");
+    assert!(row(&p, "05").contains("⬜ Todo"), "05 waits on the skipped 03: {p}");
+    let j = journal(&repo);
+    let cmds: Vec<&str> = events(&j, "decision").iter().map(|e| e["command"].as_str().unwrap()).collect();
+    assert_eq!(cmds, ["skip-phase"]);
+}
