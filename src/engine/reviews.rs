@@ -118,9 +118,13 @@ pub fn review(s: &mut Session, issue: &Issue, spec: &Spec, base: Oid) -> Result<
                     }
                 }
                 Command::Skip => {
-                    return Ok(Err(IssueEnd::Skipped {
-                        reason: format!("Fix attempts exhausted ({})", stage.label().to_lowercase()),
-                    }));
+                    let reason = if stop.kind == StopKind::FixExhausted {
+                        format!("Fix attempts exhausted ({})", stage.label().to_lowercase())
+                    } else {
+                        let n = result.findings.len();
+                        format!("{} issues ({})", stage.label(), crate::plan::gate::plural(n, "finding", "findings"))
+                    };
+                    return Ok(Err(IssueEnd::Skipped { reason }));
                 }
                 _ => return Err(Halt::Abort(format!("{} issues in Issue {}", stage.label(), issue.no))),
             }

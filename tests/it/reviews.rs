@@ -18,17 +18,7 @@ elif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"
 #[test]
 fn spec_review_reports_a_missing_and_an_extra_file_then_is_exhausted() {
     let repo = Repo::demo();
-    edit(
-        &repo,
-        "milestones/m1-text-tools/issues/01-slugify.md",
-        "- Create: `textkit/slug.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest",
-        "- Create: `textkit/slug.py`\n- Create: `textkit/helpers.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest",
-    );
-    single_issue(&repo);
-    agent(
-        &repo,
-        "if step == 'green':\n    write('textkit/cache.py', 'CACHE = {}\\n')\nif role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    print('APPROVED')\n",
-    );
+    missing_and_extra(&repo);
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);
     let text = stdout(&out);
@@ -108,4 +98,54 @@ fn a_reviewer_that_times_out_leaves_the_pr_for_a_human() {
     let p = plan(&repo);
     assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
     assert!(row(&p, "03").contains("⬜ Todo"), "dependents wait: {p}");
+}
+
+/// Issue 01 (one task) whose spec also lists `textkit/helpers.py`, an agent that adds
+/// `textkit/cache.py`: Stage 1 finds one missing and one extra file.
+fn missing_and_extra(repo: &Repo) {
+    edit(
+        repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "- Create: `textkit/slug.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest",
+        "- Create: `textkit/slug.py`\n- Create: `textkit/helpers.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest",
+    );
+    single_issue(repo);
+    agent(
+        repo,
+        "if step == 'green':\n    write('textkit/cache.py', 'CACHE = {}\\n')\nif role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    print('APPROVED')\n",
+    );
+}
+
+#[test]
+fn skipping_spec_issues_at_attempt_1_records_the_issues_not_exhaustion() {
+    let repo = Repo::demo();
+    missing_and_extra(&repo);
+    let out = run_with_input(&repo, &["m1"], "approve\nskip\nabort\n");
+    let text = stdout(&out);
+    assert!(
+        text.contains("fix | skip | abort\n`approve` is not available here\n\nfix | skip | abort\n"),
+        "an unavailable command is rejected and re-asked: {text}"
+    );
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("⏭️ Skipped"), "{p}");
+    assert!(p.contains("- #01 Spec compliance issues (2 findings) — "), "{p}");
+    assert!(!p.contains("Fix attempts exhausted"), "{p}");
+}
+
+#[test]
+fn skipping_quality_issues_at_attempt_1_records_the_issues_not_exhaustion() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    agent(
+        &repo,
+        "if role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    print('ISSUES\\n1. [CRITICAL] Complex logic needs refactor — textkit/slug.py#L2')\n",
+    );
+    let out = run_with_input(&repo, &["m1"], "retry\nskip\nabort\n");
+    let text = stdout(&out);
+    assert!(
+        text.contains("🛑 Code quality: 1 issue (attempt 1/2)\n\n1. [CRITICAL] Complex logic needs refactor — textkit/slug.py#L2\n\nfix | skip | abort\n`retry` is not available here\n\nfix | skip | abort\n"),
+        "{text}"
+    );
+    let p = plan(&repo);
+    assert!(p.contains("- #01 Code quality issues (1 finding) — "), "{p}");
 }
