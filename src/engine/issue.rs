@@ -106,7 +106,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     let mut tdd_flag = had_violation(s, &issue);
     let mut records: Vec<TaskRecord> = Vec::new();
     let mut reviewed = super::reviews::Reviewed::default();
-    let mut policy_labels = std::collections::BTreeSet::new();
+    let mut policy_labels = BTreeSet::new();
     if let Some(pr) = &open_pr {
         // Resumed after the PR was made: its stops were decided then; recompute its labels.
         if let Ok(labels) = stop_conditions(s, &issue, &spec, base_tip, false)? {
@@ -144,15 +144,26 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         ));
         lint_fix(s, &issue, &spec)?;
         s.ui.line(suite.line());
-        match stop_conditions(s, &issue, &spec, base_tip, true)? {
+        let mut approved = BTreeSet::new();
+        match decide_stops(s, &issue, &spec, base_tip, &mut approved)? {
             Ok(labels) => policy_labels = labels,
             Err(end) => return Ok(end),
         }
+        let checked = ops::head(&s.work)?;
         if s.opts.skip_code_review {
             s.ui.line("⏭️ Code review skipped (--skip-code-review)");
         } else {
             match super::reviews::review(s, &issue, &spec, base_tip)? {
                 Ok(r) => reviewed = r,
+                Err(end) => return Ok(end),
+            }
+        }
+        // A review fix is new code: every stop condition looks at the change again before the PR.
+        if ops::head(&s.work)? != checked {
+            s.ui.blank();
+            s.ui.line("🔍 The review fixes changed the code: checking the stop conditions again");
+            match decide_stops(s, &issue, &spec, base_tip, &mut approved)? {
+                Ok(labels) => policy_labels.extend(labels),
                 Err(end) => return Ok(end),
             }
         }
@@ -234,7 +245,30 @@ fn stop_conditions(
     spec: &Spec,
     base: Oid,
     ask: bool,
-) -> Result<Result<std::collections::BTreeSet<String>, IssueEnd>, Halt> {
+) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
+    let mut approved = BTreeSet::new();
+    stops_from_diff(s, issue, spec, base, ask.then_some(&mut approved))
+}
+
+/// [`stop_conditions`] with the hard stops asked; one already in `approved` (the same headline
+/// and findings, approved earlier in this issue) is not asked again.
+fn decide_stops(
+    s: &mut Session,
+    issue: &Issue,
+    spec: &Spec,
+    base: Oid,
+    approved: &mut BTreeSet<String>,
+) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
+    stops_from_diff(s, issue, spec, base, Some(approved))
+}
+
+fn stops_from_diff(
+    s: &mut Session,
+    issue: &Issue,
+    spec: &Spec,
+    base: Oid,
+    ask: Option<&mut BTreeSet<String>>,
+) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
     use crate::policy::{HardStopKind, PolicyInput, evaluate};
     let head = ops::head(&s.work)?;
     let diff = crate::git::diff::issue_diff(&s.work, base, head, &s.exclude)?;
@@ -251,9 +285,9 @@ fn stop_conditions(
         json!({"issue": issue.no.padded(), "labels": ev.labels, "notes": ev.notes,
                "hard_stops": ev.hard_stops.iter().map(|h| &h.headline).collect::<Vec<_>>(), "soft_stop": ev.soft_stop}),
     )?;
-    if !ask {
+    let Some(approved) = ask else {
         return Ok(Ok(ev.labels));
-    }
+    };
     for note in &ev.notes {
         s.ui.line(note);
     }
@@ -263,6 +297,11 @@ fn stop_conditions(
         return Ok(Err(IssueEnd::Skipped { reason: reason.clone() }));
     }
     for hard in &ev.hard_stops {
+        let key = format!("{}\n{}", hard.headline, hard.lines.join("\n"));
+        if approved.contains(&key) {
+            s.ui.ok(format!("Approved earlier: {}", hard.headline.trim_start_matches("🛑 ")));
+            continue;
+        }
         let kind = match hard.kind {
             HardStopKind::BreakingSchema => StopKind::BreakingSchema,
             HardStopKind::License => StopKind::License,
@@ -278,6 +317,7 @@ fn stop_conditions(
             Command::Approve => {
                 s.ui.blank();
                 s.ui.ok("Approved (recorded)");
+                approved.insert(key);
             }
             Command::Skip => {
                 let what = hard.headline.trim_start_matches("🛑 ").to_string();

@@ -164,3 +164,84 @@ fn a_merge_conflict_skips_the_issue_and_merges_nothing() {
     assert!(!log.contains("Add slugify"), "{log}");
     assert!(done_count(&repo) >= 1);
 }
+
+/// Issue 01 (one task) from the spec's code (GREEN also writes `green_extra`); the quality
+/// reviewer asks for a fix until `fix_file` exists, and the fix writes it.
+fn review_fix_writing(repo: &Repo, green_extra: &[(&str, &str)], fix_file: &str, text: &str) {
+    let mut extra = String::new();
+    for (path, text) in green_extra {
+        extra.push_str(&format!("    write({path:?}, {text:?})\n"));
+    }
+    let script = format!(
+        "role = os.environ.get('RUN_MILESTONE_ROLE', '')\n\
+if os.environ['RUN_MILESTONE_ISSUE'] != '01':\n    print('STATUS: BLOCKED only issue 01 is scripted')\n    sys.exit(0)\n\
+if step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_t(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n')\n\
+elif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n{extra}\
+elif step == 'fix-review':\n    write({fix_file:?}, {text:?})\n\
+elif role == 'spec-reviewer':\n    print('PASS')\n\
+elif role == 'quality-reviewer':\n    print('APPROVED' if os.path.exists({fix_file:?}) else 'ISSUES\\n1. [WARNING] Ship it with its settings — textkit/slug.py#L1')\n"
+    );
+    command_agent(repo, &script);
+}
+
+#[test]
+fn a_review_fix_that_touches_a_protected_surface_is_held_back() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    review_fix_writing(&repo, &[], "deploy/app.yml", "replicas: 2\n");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("Stage 2: Code Quality (retry)"), "{text}");
+    assert!(
+        text.contains("🔍 The review fixes changed the code: checking the stop conditions again\n⚠️ Protected surface (Infrastructure): deploy/app.yml → needs-human"),
+        "{text}"
+    );
+    assert!(text.contains("✓ Label: needs-human"), "{text}");
+    assert!(text.contains("👀 Held back from auto-merge: needs-human"), "{text}");
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
+    assert!(!repo.git(&["ls-tree", "-r", "--name-only", BASE]).contains("deploy/app.yml"), "not merged");
+}
+
+#[test]
+fn a_review_fix_that_adds_a_breaking_migration_hits_the_hard_stop() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    review_fix_writing(&repo, &[], "migrations/002_drop.sql", "ALTER TABLE users DROP COLUMN legacy_status;\n");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Breaking schema: DROP COLUMN\n\nFile: migrations/002_drop.sql\n"), "{text}");
+    assert!(text.contains("approve | skip | abort\n🤖 Autonomous: skip"), "{text}");
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("⏭️ Skipped"), "{p}");
+    assert!(p.contains("- #01 Breaking schema: DROP COLUMN (needs approval) — "), "{p}");
+    assert!(!stdout(&repo.run(&["prs", "m1"])).contains("#1"), "no PR was opened");
+}
+
+#[test]
+fn a_hard_stop_approved_before_the_review_is_not_asked_again_after_a_fix() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    edit(
+        &repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "- Create: `textkit/slug.py`\n",
+        "- Create: `textkit/slug.py`\n- Create: `migrations/002_drop.sql`\n",
+    );
+    review_fix_writing(
+        &repo,
+        &[("migrations/002_drop.sql", "ALTER TABLE users DROP COLUMN legacy_status;\n")],
+        "deploy/app.yml",
+        "replicas: 2\n",
+    );
+    // One `approve`, one `fix`; end of input would abort if the hard stop were asked again.
+    let out = run_with_input(&repo, &["m1"], "approve\nfix\n");
+    let text = stdout(&out);
+    assert_eq!(text.matches("🛑 Breaking schema: DROP COLUMN").count(), 1, "{text}");
+    assert!(text.contains("✓ Approved earlier: Breaking schema: DROP COLUMN"), "{text}");
+    assert!(text.contains("✓ Label: needs-db-review"), "{text}");
+    assert!(text.contains("✓ Label: needs-human"), "the labels of both checks are merged: {text}");
+    assert!(row(&plan(&repo), "01").contains("| 👀 Needs Review | #1 |"));
+}
