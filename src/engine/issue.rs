@@ -20,9 +20,6 @@ use crate::plan::{Issue, Spec, Status};
 use crate::safety::journal::Journal;
 use crate::ui::RULE;
 
-/// The label the seed puts on a PR whose TDD cycle was broken.
-pub const TDD_VIOLATION_LABEL: &str = "tdd-violation";
-
 /// Tasks of `issue` already committed on `branch` (by their trailer).
 pub fn committed_tasks(s: &Session, issue: &Issue, branch: &str) -> Result<BTreeSet<u32>, Halt> {
     let (Some(base), Some(tip)) = (ops::tip(&s.work, &s.base_branch()), ops::tip(&s.work, branch)) else {
@@ -206,8 +203,9 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     };
     s.current_pr = Some(pr.number);
     let mut labels: Vec<String> = policy_labels.iter().filter(|l| !pr.labels.contains(l)).cloned().collect();
-    if tdd_flag && !pr.labels.iter().any(|l| l == TDD_VIOLATION_LABEL) {
-        labels.push(TDD_VIOLATION_LABEL.to_string());
+    let tdd_label = s.config.policy.labels.tdd_violation.clone();
+    if tdd_flag && !pr.labels.contains(&tdd_label) && !labels.contains(&tdd_label) {
+        labels.push(tdd_label);
     }
     if !labels.is_empty() {
         s.forge.add_labels(pr.number, &labels).map_err(|e| s.forge_fail(e))?;
@@ -410,6 +408,7 @@ fn lint_fix(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<(), Halt> {
 
 /// Pushes the issue branch; a failure is the seed's `🛑 Push failed` stop.
 fn push(s: &mut Session, issue: &Issue, branch: &str) -> Result<Result<(), IssueEnd>, Halt> {
+    let max = s.config.policy.max_push_retries;
     let mut retries = 0;
     loop {
         match s.forge.push(branch) {
@@ -418,7 +417,7 @@ fn push(s: &mut Session, issue: &Issue, branch: &str) -> Result<Result<(), Issue
                 return Ok(Ok(()));
             }
             Err(ForgeError::Push(message)) => {
-                let allowed: &[Command] = if retries < 2 {
+                let allowed: &[Command] = if retries < max {
                     &[Command::Retry, Command::Skip, Command::Abort]
                 } else {
                     &[Command::Skip, Command::Abort]
