@@ -106,26 +106,71 @@ fn panic_at_a_prompt_halts_with_exit_3() {
     assert_eq!(events(&journal(&repo), "panic").len(), 1);
 }
 
+/// An implementer that asks whether to use hyphens until an answer saying so reaches it (in
+/// its feedback or prompt); the reviewers pass.
 fn needs_context_agent(repo: &Repo) {
     command_agent(
         repo,
-        "if 'use hyphens' not in feedback and 'use hyphens' not in prompt:\n    print('STATUS: NEEDS_CONTEXT Should slugify join words with hyphens or underscores?')\n    sys.exit(0)\nif step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_a(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n')\nelif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n",
+        "role = os.environ.get('RUN_MILESTONE_ROLE', '')\nif role == 'spec-reviewer':\n    print('PASS')\nelif role == 'quality-reviewer':\n    print('APPROVED')\nelif 'use hyphens' not in feedback and 'use hyphens' not in prompt:\n    print('STATUS: NEEDS_CONTEXT Should slugify join words with hyphens or underscores?')\n    sys.exit(0)\nelif step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_a(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n')\nelif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n",
     );
+    single_issue(repo);
+}
+
+/// The answers journaled for issue `no`.
+fn answers(repo: &Repo, no: &str) -> Vec<String> {
+    events(&journal(repo), "interview")
+        .iter()
+        .filter(|e| e["issue"] == no)
+        .map(|e| e["answer"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
-fn needs_context_interactively_passes_the_answer_back() {
+fn needs_context_interactively_passes_the_answer_back_for_the_whole_issue() {
     let repo = Repo::demo();
     needs_context_agent(&repo);
-    let out = run_with_input(&repo, &["m1"], "use hyphens\nuse hyphens\nabort\n");
+    // `fix` is a command word, but at the interview prompt it is an answer (not hyphens, so the
+    // agent asks again); the second answer unblocks RED, and GREEN gets it without asking.
+    let out = run_with_input(&repo, &["m1"], "fix\nuse hyphens\nabort\n");
+    assert_exit(&out, 3);
     let text = stdout(&out);
-    assert!(text.contains("❓ Agent needs context: Should slugify join words with hyphens or underscores?"), "{text}");
-    assert!(text.contains("<answer> | skip | abort"), "{text}");
+    assert!(
+        text.contains("❓ Agent needs context: Should slugify join words with hyphens or underscores?\n\nIssue #01 Task 1\n\n<answer> | skip | abort\n"),
+        "{text}"
+    );
+    assert!(!text.contains("not available here"), "{text}");
     assert!(text.contains("Result: FAILED ✓ (expected)"), "the answer unblocked RED: {text}");
-    let j = journal(&repo);
-    let interviews = events(&j, "interview");
-    assert!(!interviews.is_empty());
-    assert_eq!(interviews[0]["answer"], "use hyphens");
+    assert_eq!(answers(&repo, "01"), ["fix", "use hyphens"]);
+    let calls = agent_calls(&repo);
+    let green: Vec<&String> = calls.iter().filter(|c| c.starts_with("green 01 ")).collect();
+    assert_eq!(green, ["green 01 1 feedback"], "GREEN got the answer and asked nothing: {calls:?}");
+    assert!(row(&plan(&repo), "01").contains("✅ Done"));
+    // The next issue asks afresh (its own question), and `abort` ends the run there.
+    assert_eq!(text.matches("<answer> | skip | abort").count(), 3, "{text}");
+}
+
+#[test]
+fn needs_context_answers_survive_a_resume() {
+    use std::io::Write;
+    let repo = Repo::demo();
+    needs_context_agent(&repo);
+    // Killed right after the answer is journaled, before the agent got it.
+    let mut child = repo
+        .cmd(&["m1"])
+        .env("RUN_MILESTONE_CRASH_AT", "interview")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"use hyphens\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), None, "SIGKILLed after the interview: {}", stdout(&out));
+    assert_eq!(answers(&repo, "01"), ["use hyphens"]);
+    // Resumed with nobody at the prompt: issue 01 must not ask again (end of input would abort).
+    let out = run_with_input(&repo, &["m1"], "");
+    let text = stdout(&out);
+    assert!(!text.contains("Issue #01 Task 1\n\n<answer>"), "{text}");
+    assert!(row(&plan(&repo), "01").contains("✅ Done"), "{text}");
 }
 
 #[test]
