@@ -128,10 +128,6 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             }
         }
         s.ui.blank();
-        let suite = match full_suite(s, &issue, &spec)? {
-            Ok(run) => run,
-            Err(end) => return Ok(end),
-        };
         let head = ops::head(&s.work)?;
         let (files, lines) = ops::diff_stats(&s.work, base_tip, head, &s.exclude)?;
         s.ui.ok(format!(
@@ -139,6 +135,10 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             crate::plan::gate::plural(files, "file", "files"),
             crate::plan::gate::plural(lines, "line", "lines")
         ));
+        let suite = match full_suite(s, &issue, &spec)? {
+            Ok(run) => run,
+            Err(end) => return Ok(end),
+        };
         lint_fix(s, &issue, &spec)?;
         s.ui.line(suite.line());
         let mut approved = BTreeSet::new();
@@ -350,7 +350,6 @@ fn full_suite(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<Result<Test
         if run.passed() {
             return Ok(Ok(run));
         }
-        s.ui.line(run.line());
         match task::tests_failing_stop(s, issue, &run, fixes, max)? {
             Command::Fix => {
                 fixes += 1;

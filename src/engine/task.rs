@@ -504,8 +504,9 @@ pub fn failure_feedback(run: &TestRun) -> String {
     s
 }
 
-/// The seed's "Tests failing" stop: `fix | skip | abort` while fix attempts remain, then the
-/// "Fix attempts exhausted" block with `skip | abort`.
+/// The seed's "Tests failing" stop (its "Test Failures" example): the `✗ Tests: …` line once,
+/// before the block; `fix | skip | abort` while fix attempts remain, then the "Fix attempts
+/// exhausted" block with `skip | abort`.
 pub fn tests_failing_stop(
     s: &mut Session,
     issue: &Issue,
@@ -513,9 +514,9 @@ pub fn tests_failing_stop(
     fixes: u32,
     max: u32,
 ) -> Result<Command, Halt> {
-    let mut lines = vec![run.line()];
+    s.ui.line(run.line());
+    let mut lines = Vec::new();
     if !run.counts.failed_names.is_empty() {
-        lines.push(String::new());
         lines.push("Failed:".into());
         lines.extend(run.counts.failed_names.iter().map(|n| format!("- {n}")));
     }

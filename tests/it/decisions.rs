@@ -68,11 +68,14 @@ fn failing_tests_offer_fix_then_only_skip_or_abort() {
     let text = stdout(&out);
     assert!(
         text.contains(
-            "🛑 Tests failing (attempt 1/2)\n\n✗ Tests: 1 failed, 0 passed\n\nFailed:\n- test_a\n\nfix | skip | abort\n"
+            "Result: FAILED ✗\n✗ Tests: 1 failed, 0 passed\n\n🛑 Tests failing (attempt 1/2)\n\nFailed:\n- test_a\n\nfix | skip | abort\n"
         ),
         "{text}"
     );
     assert!(text.contains("🛑 Fix attempts exhausted (2/2)"), "{text}");
+    // Once per failed run, right before its block (never inside it).
+    assert_eq!(text.matches("✗ Tests:").count(), text.matches("✗ Tests: 1 failed, 0 passed\n\n🛑 ").count(), "{text}");
+    assert!(!text.contains("Failed:\n- test_a\n✗"), "{text}");
     assert!(text.contains("skip | abort\n`fix` is not available here\n\nskip | abort\n"), "{text}");
     assert!(row(&plan(&repo), "01").contains("⏭️ Skipped"));
 }
@@ -401,4 +404,24 @@ fn a_rejected_push_offers_retry_up_to_the_configured_limit_then_skip_or_abort() 
     let j = journal(&repo);
     let cmds: Vec<&str> = events(&j, "decision").iter().map(|e| e["command"].as_str().unwrap()).collect();
     assert_eq!(cmds, ["retry", "skip", "abort"]);
+}
+
+#[test]
+fn a_failing_full_suite_prints_the_seed_test_failures_block() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    // The task passes its own Verify but breaks the baseline test of the suite.
+    command_agent(
+        &repo,
+        "if step == 'red':\n    write(test_files[0], 'import unittest\\nclass T(unittest.TestCase):\\n    def test_t(self):\\n        import textkit.slug as s\\n        self.assertTrue(hasattr(s, \"f\"))\\n')\nelif step == 'green':\n    write(impl_files[0], 'import textkit\\ntextkit.__version__ = \"broken\"\\ndef f():\\n    pass\\n')\n",
+    );
+    let out = run_with_input(&repo, &["m1"], "skip\nabort\n");
+    let text = stdout(&out);
+    assert!(
+        text.contains("✓ Implemented (2 files, 9 lines)\n✗ Tests: 1 failed, 1 passed\n\n🛑 Tests failing (attempt 1/2)\n\nFailed:\n- test_version_is_set\n\nfix | skip | abort\n"),
+        "{text}"
+    );
+    let issue_01 = &text[..text.find("⏭️ Skipped Issue #01").unwrap()];
+    assert_eq!(issue_01.matches("✗ Tests:").count(), 1, "{text}");
+    assert!(plan(&repo).contains("- #01 Tests failing — "));
 }
