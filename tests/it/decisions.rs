@@ -456,3 +456,139 @@ fn metrics_count_a_tdd_violation_and_a_review_fix_exactly() {
     assert_eq!(one["agent"]["calls"], 7);
     assert_eq!(m["per_issue"]["02"]["outcome"], "blocked");
 }
+
+/// `text` from the line starting with `from` to the end, with the `Duration:` value replaced.
+fn summary_from(text: &str, from: &str) -> String {
+    let start = text.find(from).unwrap_or_else(|| panic!("no {from:?} in {text}"));
+    text[start..]
+        .lines()
+        .map(|l| if l.starts_with("Duration: ") { "Duration: <d>" } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_autonomous_summary_with_a_skip_and_a_labelled_pr_exactly() {
+    let repo = Repo::demo();
+    red_passes_immediately(&repo);
+    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
+    repo.write(
+        ".run-milestone.yml",
+        &format!("{cfg}policy:\n  surfaces:\n    - name: Title case\n      globs: [textkit/titlecase.py]\n      label: needs-human\n"),
+    );
+    commit_all(&repo, "01's RED passes at once; title case is a protected surface");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    let rule = "═".repeat(47);
+    let expected = format!(
+        "Autonomous Run Complete: m1
+{rule}
+
+Duration: <d>
+Issues: 3 attempted
+  ✅ Completed: 1
+  ⏭️ Auto-skipped: 1
+
+Auto-skipped reasons:
+  - #01: TDD violation persisted
+
+PRs created: 2
+  Review needed: 1 (labelled needs-human: a human reviews and merges)
+
+Waiting:
+  - #03: waiting on #01 (⏭️ Skipped)
+  - #05: waiting on #04 (👀 Needs Review)
+
+Manual action required:
+  - Review skipped issues
+  - Approve PRs with labels
+  - Unblock the issues others wait on
+
+{rule}
+Milestone m1: run finished, work remains
+{rule}
+
+Issues: 5 total
+  ✅ Completed: 1
+  ⏭️ Skipped: 1 (#01)
+  👀 Needs review: 1
+  ⏳ Waiting: 2
+
+PRs: 2 created
+  ✓ Clean: 1
+  ⚠️ Warnings: 0
+  🏷️ Labels: needs-human (1)
+TDD cycles: 5 (4 compliant, 3 violations caught)
+Review stages: 4 (2 × 2)
+
+Commands used:
+  continue: 1
+  restart: 2
+  skip: 1
+
+Worktree: ../demo-m1 (kept for the next run)
+
+Next steps:
+1. Merge open PRs
+2. Address skipped issues if needed
+3. Resume with: run-milestone m1"
+    );
+    assert_eq!(summary_from(&text, "Autonomous Run Complete"), expected);
+}
+
+#[test]
+fn the_milestone_complete_block_with_a_labelled_pr_exactly() {
+    let repo = Repo::demo();
+    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
+    // A label that does not hold the PR back: it merges, labelled.
+    repo.write(
+        ".run-milestone.yml",
+        &format!("{cfg}policy:\n  surfaces:\n    - name: Truncation\n      globs: [textkit/truncate.py]\n      label: docs-review\n"),
+    );
+    commit_all(&repo, "truncation gets a docs label");
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("✓ Label: docs-review"), "{text}");
+    let rule = "═".repeat(47);
+    let expected = format!(
+        "Autonomous Run Complete: m1
+{rule}
+
+Duration: <d>
+Issues: 5 attempted
+  ✅ Completed: 5
+  ⏭️ Auto-skipped: 0
+
+PRs created: 5
+  Review needed: 0
+
+{rule}
+✓ Milestone M1 Complete
+{rule}
+
+Issues: 5 total
+  ✅ Completed: 5
+  ⏭️ Skipped: 0
+
+PRs: 5 created
+  ✓ Clean: 4
+  ⚠️ Warnings: 0
+  🏷️ Labels: docs-review (1)
+TDD cycles: 9 (all compliant)
+Review stages: 10 (5 × 2)
+
+Commands used:
+  continue: 1
+
+Worktree: ../demo-m1 (ready to remove)
+
+Next steps:
+1. Remove worktree:
+   run-milestone cleanup m1   (or: git worktree remove ../demo-m1)
+2. Create milestone PR → main (milestone/m1-text-tools → main, opened by a human)
+3. Tag: v0.1.0"
+    );
+    assert_eq!(summary_from(&text, "Autonomous Run Complete"), expected);
+}
