@@ -43,17 +43,22 @@ fn tdd_violation_commands_reject_fix_then_restart_and_skip() {
     let repo = Repo::demo();
     red_passes_immediately(&repo);
     commit_all(&repo, "a RED that passes");
-    let out = run_with_input(&repo, &["m1"], "fix\nrestart\nskip\nabort\n");
+    let out = run_with_input(&repo, &["m1"], "fix\nrestart\nrestart\nrestart\nskip\nabort\n");
     assert_exit(&out, 3);
     let text = stdout(&out);
     assert!(text.contains("🛑 TDD Violation: test passes immediately"), "{text}");
     assert!(text.contains("restart | skip | abort\n`fix` is not available here\n\nrestart | skip | abort\n"), "{text}");
     assert!(text.contains("🔄 Restarting Task 1 at RED (1/2)"), "{text}");
+    assert!(text.contains("🔄 Restarting Task 1 at RED (2/2)"), "{text}");
+    assert!(
+        text.contains("Restarts exhausted (2/2)\n\nskip | abort\n`restart` is not available here\n\nskip | abort\n"),
+        "{text}"
+    );
     assert!(text.contains("⏭️ Skipped Issue #01"), "{text}");
     assert!(row(&plan(&repo), "01").contains("⏭️ Skipped"));
     let j = journal(&repo);
     let cmds: Vec<&str> = events(&j, "decision").iter().map(|e| e["command"].as_str().unwrap()).collect();
-    assert_eq!(cmds[..3], ["restart", "skip", "abort"]);
+    assert_eq!(cmds[..4], ["restart", "restart", "skip", "abort"]);
 }
 
 #[test]
@@ -83,7 +88,7 @@ fn failing_tests_offer_fix_then_only_skip_or_abort() {
 #[test]
 fn status_and_help_work_at_a_prompt() {
     let repo = Repo::demo();
-    let out = run_with_input(&repo, &["m1"], "status\nhelp\nfrobnicate\nabort\n");
+    let out = run_with_input(&repo, &["m1"], "status\nhelp\nfrobnicate\nfix\nabort\n");
     assert_exit(&out, 3);
     let text = stdout(&out);
     assert!(
@@ -94,6 +99,7 @@ fn status_and_help_work_at_a_prompt() {
     assert!(text.contains("---\n\n✓ Phase 1 complete"), "{text}");
     assert!(text.contains("  skip-phase skip the next phase, continue after it"), "{text}");
     assert!(text.contains("unknown command `frobnicate`\n\ncontinue | skip-phase | abort\n"), "{text}");
+    assert!(text.contains("`fix` is not available here\n\ncontinue | skip-phase | abort\n"), "{text}");
 }
 
 #[test]
