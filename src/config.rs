@@ -282,6 +282,8 @@ pub struct PolicyConfig {
     pub max_tdd_restarts: u32,
     /// Fix attempts for failing tests and review findings, then `skip | abort`.
     pub max_fix_attempts: u32,
+    /// `retry`s offered after a failed push (`🛑 Push failed`), then `skip | abort`.
+    pub max_push_retries: u32,
     /// Wall-clock limit of `test_command`, Verify and lint commands.
     pub test_timeout_seconds: u64,
     /// Wall-clock limit of one reviewer call; when it runs out the review is marked pending.
@@ -327,7 +329,7 @@ pub struct PolicyConfig {
     pub metadata_timeout_seconds: u64,
 }
 
-/// `policy.labels:` — which label each elevated soft stop adds.
+/// `policy.labels:` — which label each elevated soft stop (and a TDD violation) adds.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicyLabels {
@@ -339,6 +341,9 @@ pub struct PolicyLabels {
     pub sensitive: String,
     /// Line coverage below `min_coverage`. Default `needs-test-review`.
     pub coverage: String,
+    /// A TDD violation happened in the issue (even if a restart then succeeded). Default
+    /// `tdd-violation`.
+    pub tdd_violation: String,
 }
 
 impl Default for PolicyLabels {
@@ -349,6 +354,7 @@ impl Default for PolicyLabels {
             dependency: labels::NEEDS_DEP_REVIEW.into(),
             sensitive: labels::SENSITIVE_REVIEW.into(),
             coverage: labels::NEEDS_TEST_REVIEW.into(),
+            tdd_violation: labels::TDD_VIOLATION.into(),
         }
     }
 }
@@ -396,6 +402,7 @@ impl Default for PolicyConfig {
             ]),
             max_tdd_restarts: 2,
             max_fix_attempts: 2,
+            max_push_retries: 2,
             test_timeout_seconds: 1800,
             review_timeout_seconds: 120,
             lint_command: None,
@@ -595,6 +602,27 @@ mod tests {
         let err = parse("notify:\n  telegram:\n    chat_id: 1\n    token: abc\n").unwrap_err();
         assert!(
             err.message.starts_with(".run-milestone.yml:4:5: invalid YAML: unknown field `token`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn the_tdd_label_and_the_push_retry_limit_are_configurable() {
+        let d = PolicyConfig::default();
+        assert_eq!((d.labels.tdd_violation.as_str(), d.max_push_retries), ("tdd-violation", 2));
+        let c = parse("policy:\n  max_push_retries: 0\n  labels:\n    tdd_violation: tdd-broken\n").unwrap();
+        assert_eq!((c.policy.labels.tdd_violation.as_str(), c.policy.max_push_retries), ("tdd-broken", 0));
+        assert_eq!(c.policy.labels.schema, "needs-db-review", "the other labels keep their defaults");
+        let err = parse("policy:\n  labels:\n    tdd_violations: x\n").unwrap_err();
+        assert!(
+            err.message.starts_with(".run-milestone.yml:3:5: invalid YAML: unknown field `tdd_violations`"),
+            "{}",
+            err.message
+        );
+        let err = parse("policy:\n  max_push_retry: 1\n").unwrap_err();
+        assert!(
+            err.message.starts_with(".run-milestone.yml:2:3: invalid YAML: unknown field `max_push_retry`"),
             "{}",
             err.message
         );

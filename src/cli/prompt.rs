@@ -125,15 +125,22 @@ impl Decider for Interactive {
                 }
                 _ => {}
             }
+            if stop.kind == StopKind::NeedsContext {
+                // The interview: only its own commands (and panic) are commands; any other line,
+                // a command word included, is the answer.
+                return match Command::parse(typed) {
+                    Some(c) if c == Command::Panic || stop.allowed.contains(&c) => {
+                        Decision { command: c, answer: None, automatic: false }
+                    }
+                    _ => Decision { command: Command::Continue, answer: Some(typed.to_string()), automatic: false },
+                };
+            }
             match Command::parse(typed) {
                 Some(Command::Panic) => return Decision { command: Command::Panic, answer: None, automatic: false },
                 Some(c) if stop.allowed.contains(&c) => return Decision { command: c, answer: None, automatic: false },
                 Some(c) => {
                     ui.line(format!("`{c}` is not available here"));
                     self.repeat(ui, stop);
-                }
-                None if stop.kind == StopKind::NeedsContext => {
-                    return Decision { command: Command::Continue, answer: Some(typed.to_string()), automatic: false };
                 }
                 None => {
                     ui.line(format!("unknown command `{typed}`"));
@@ -224,5 +231,14 @@ mod tests {
         );
         let (d, _) = run(vec!["the users table"], &stop);
         assert_eq!((d.command, d.answer.as_deref()), (Command::Continue, Some("the users table")));
+        // Command words that are not this prompt's commands are answers too.
+        for word in ["fix", "continue", "Restart", "approve"] {
+            let (d, out) = run(vec![word], &stop);
+            assert_eq!((d.command, d.answer.as_deref()), (Command::Continue, Some(word)), "{out}");
+        }
+        let (d, _) = run(vec!["SKIP"], &stop);
+        assert_eq!((d.command, d.answer), (Command::Skip, None));
+        let (d, _) = run(vec!["status", "help", "panic"], &stop);
+        assert_eq!(d.command, Command::Panic, "status and help still work there");
     }
 }

@@ -186,7 +186,9 @@ pub fn bootstrap<'a>(
             let mut rendered = report.render();
             let headline = rendered.remove(0);
             let lines: Vec<String> = rendered.into_iter().skip_while(String::is_empty).collect();
-            let stop = Stop::new(StopKind::QualityGate, headline, lines, &[Command::Approve, Command::Abort]);
+            let mut stop = Stop::new(StopKind::QualityGate, headline, lines, &[Command::Approve, Command::Abort]);
+            // No PRs yet: the forge is not set up before the gate passes.
+            stop.status = super::status::current_state(&id, &milestone.plan, &[]);
             let decision = decider.decide(ui, &stop);
             gate_decision = Some(decision.command);
             match decision.command {

@@ -2,6 +2,8 @@
 //! are never redone), the full suite with fix attempts, the lint auto-fix, then push, PR, checks
 //! and the sha-guarded squash merge into the milestone branch.
 
+use std::collections::BTreeSet;
+
 use git2::Oid;
 use serde_json::json;
 
@@ -17,9 +19,6 @@ use crate::git::repo::short;
 use crate::plan::{Issue, Spec, Status};
 use crate::safety::journal::Journal;
 use crate::ui::RULE;
-
-/// The label the seed puts on a PR whose TDD cycle was broken.
-pub const TDD_VIOLATION_LABEL: &str = "tdd-violation";
 
 /// Whether the journal shows that closed PR `pr` was already handed to a human.
 fn closed_pr_handled(s: &Session, pr: u64) -> bool {
@@ -91,7 +90,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     let mut tdd_flag = had_violation(s, &issue);
     let mut records: Vec<TaskRecord> = Vec::new();
     let mut reviewed = super::reviews::Reviewed::default();
-    let mut policy_labels = std::collections::BTreeSet::new();
+    let mut policy_labels = BTreeSet::new();
     if let Some(pr) = &open_pr {
         // Resumed after the PR was made: its stops were decided then; recompute its labels.
         if let Ok(labels) = stop_conditions(s, &issue, &spec, base_tip, false)? {
@@ -116,10 +115,6 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             }
         }
         s.ui.blank();
-        let suite = match full_suite(s, &issue, &spec)? {
-            Ok(run) => run,
-            Err(end) => return Ok(end),
-        };
         let head = ops::head(&s.work)?;
         let (files, lines) = ops::diff_stats(&s.work, base_tip, head, &s.exclude)?;
         s.ui.ok(format!(
@@ -127,17 +122,32 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             crate::plan::gate::plural(files, "file", "files"),
             crate::plan::gate::plural(lines, "line", "lines")
         ));
+        let suite = match full_suite(s, &issue, &spec)? {
+            Ok(run) => run,
+            Err(end) => return Ok(end),
+        };
         lint_fix(s, &issue, &spec)?;
         s.ui.line(suite.line());
-        match stop_conditions(s, &issue, &spec, base_tip, true)? {
+        let mut approved = BTreeSet::new();
+        match decide_stops(s, &issue, &spec, base_tip, &mut approved)? {
             Ok(labels) => policy_labels = labels,
             Err(end) => return Ok(end),
         }
+        let checked = ops::head(&s.work)?;
         if s.opts.skip_code_review {
             s.ui.line("⏭️ Code review skipped (--skip-code-review)");
         } else {
             match super::reviews::review(s, &issue, &spec, base_tip)? {
                 Ok(r) => reviewed = r,
+                Err(end) => return Ok(end),
+            }
+        }
+        // A review fix is new code: every stop condition looks at the change again before the PR.
+        if ops::head(&s.work)? != checked {
+            s.ui.blank();
+            s.ui.line("🔍 The review fixes changed the code: checking the stop conditions again");
+            match decide_stops(s, &issue, &spec, base_tip, &mut approved)? {
+                Ok(labels) => policy_labels.extend(labels),
                 Err(end) => return Ok(end),
             }
         }
@@ -180,8 +190,9 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     };
     s.current_pr = Some(pr.number);
     let mut labels: Vec<String> = policy_labels.iter().filter(|l| !pr.labels.contains(l)).cloned().collect();
-    if tdd_flag && !pr.labels.iter().any(|l| l == TDD_VIOLATION_LABEL) {
-        labels.push(TDD_VIOLATION_LABEL.to_string());
+    let tdd_label = s.config.policy.labels.tdd_violation.clone();
+    if tdd_flag && !pr.labels.contains(&tdd_label) && !labels.contains(&tdd_label) {
+        labels.push(tdd_label);
     }
     if !labels.is_empty() {
         s.forge.add_labels(pr.number, &labels).map_err(|e| s.forge_fail(e))?;
@@ -219,7 +230,30 @@ fn stop_conditions(
     spec: &Spec,
     base: Oid,
     ask: bool,
-) -> Result<Result<std::collections::BTreeSet<String>, IssueEnd>, Halt> {
+) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
+    let mut approved = BTreeSet::new();
+    stops_from_diff(s, issue, spec, base, ask.then_some(&mut approved))
+}
+
+/// [`stop_conditions`] with the hard stops asked; one already in `approved` (the same headline
+/// and findings, approved earlier in this issue) is not asked again.
+fn decide_stops(
+    s: &mut Session,
+    issue: &Issue,
+    spec: &Spec,
+    base: Oid,
+    approved: &mut BTreeSet<String>,
+) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
+    stops_from_diff(s, issue, spec, base, Some(approved))
+}
+
+fn stops_from_diff(
+    s: &mut Session,
+    issue: &Issue,
+    spec: &Spec,
+    base: Oid,
+    ask: Option<&mut BTreeSet<String>>,
+) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
     use crate::policy::{HardStopKind, PolicyInput, evaluate};
     let head = ops::head(&s.work)?;
     let diff = crate::git::diff::issue_diff(&s.work, base, head, &s.exclude)?;
@@ -236,9 +270,9 @@ fn stop_conditions(
         json!({"issue": issue.no.padded(), "labels": ev.labels, "notes": ev.notes,
                "hard_stops": ev.hard_stops.iter().map(|h| &h.headline).collect::<Vec<_>>(), "soft_stop": ev.soft_stop}),
     )?;
-    if !ask {
+    let Some(approved) = ask else {
         return Ok(Ok(ev.labels));
-    }
+    };
     for note in &ev.notes {
         s.ui.line(note);
     }
@@ -248,6 +282,11 @@ fn stop_conditions(
         return Ok(Err(IssueEnd::Skipped { reason: reason.clone() }));
     }
     for hard in &ev.hard_stops {
+        let key = format!("{}\n{}", hard.headline, hard.lines.join("\n"));
+        if approved.contains(&key) {
+            s.ui.ok(format!("Approved earlier: {}", hard.headline.trim_start_matches("🛑 ")));
+            continue;
+        }
         let kind = match hard.kind {
             HardStopKind::BreakingSchema => StopKind::BreakingSchema,
             HardStopKind::License => StopKind::License,
@@ -263,6 +302,7 @@ fn stop_conditions(
             Command::Approve => {
                 s.ui.blank();
                 s.ui.ok("Approved (recorded)");
+                approved.insert(key);
             }
             Command::Skip => {
                 let what = hard.headline.trim_start_matches("🛑 ").to_string();
@@ -297,7 +337,6 @@ fn full_suite(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<Result<Test
         if run.passed() {
             return Ok(Ok(run));
         }
-        s.ui.line(run.line());
         match task::tests_failing_stop(s, issue, &run, fixes, max)? {
             Command::Fix => {
                 fixes += 1;
@@ -360,6 +399,7 @@ fn lint_fix(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<(), Halt> {
 
 /// Pushes the issue branch; a failure is the seed's `🛑 Push failed` stop.
 fn push(s: &mut Session, issue: &Issue, branch: &str) -> Result<Result<(), IssueEnd>, Halt> {
+    let max = s.config.policy.max_push_retries;
     let mut retries = 0;
     loop {
         match s.forge.push(branch) {
@@ -368,7 +408,7 @@ fn push(s: &mut Session, issue: &Issue, branch: &str) -> Result<Result<(), Issue
                 return Ok(Ok(()));
             }
             Err(ForgeError::Push(message)) => {
-                let allowed: &[Command] = if retries < 2 {
+                let allowed: &[Command] = if retries < max {
                     &[Command::Retry, Command::Skip, Command::Abort]
                 } else {
                     &[Command::Skip, Command::Abort]

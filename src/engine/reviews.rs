@@ -1,7 +1,9 @@
 //! The two-stage review inside an issue (the seed's Review Flow): Stage 1 (spec compliance), then
 //! Stage 2 (code quality) only after Stage 1 passes; a failed stage is a stop (`fix | skip |
 //! abort`); `fix` sends the findings to the implementer and re-runs only the failed stage, at most
-//! `policy.max_fix_attempts` times. A reviewer that runs out of time leaves the review pending.
+//! `policy.max_fix_attempts` times. A reviewer that runs out of time leaves the review pending;
+//! one that answers `NEEDS_CONTEXT` gets the person's answer and reviews again (autonomously the
+//! issue is skipped with the question recorded).
 
 use git2::Oid;
 use serde_json::json;
@@ -34,7 +36,16 @@ fn run_stage(s: &mut Session, issue: &Issue, spec: &Spec, stage: Stage, base: Oi
     let diff = issue_diff(&s.work, base, head, &s.exclude)?;
     let workdir = s.workdir.clone();
     let policy = s.config.policy.clone();
-    let input = ReviewInput { milestone: &s.id, issue, spec, diff: &diff, workdir: &workdir, policy: &policy };
+    let answers = task::issue_answers(s, issue);
+    let input = ReviewInput {
+        milestone: &s.id,
+        issue,
+        spec,
+        diff: &diff,
+        workdir: &workdir,
+        policy: &policy,
+        answers: answers.as_deref(),
+    };
     let spinner = s.ui.spinner(format!("{} review", stage.title()));
     let result = match stage {
         Stage::Spec => spec_stage(&input, s.agent.as_mut()),
@@ -80,6 +91,7 @@ pub fn review(s: &mut Session, issue: &Issue, spec: &Spec, base: Oid) -> Result<
     for stage in [Stage::Spec, Stage::Quality] {
         let mut fixes = 0;
         let mut retry = false;
+        let mut asked = 0;
         loop {
             let result = run_stage(s, issue, spec, stage, base)?;
             s.ui.blank();
@@ -91,6 +103,17 @@ pub fn review(s: &mut Session, issue: &Issue, spec: &Spec, base: Oid) -> Result<
                 out.summary.push(format!("Stage {}: PENDING", stage.number()));
                 out.pending = Some(why);
                 return Ok(Ok(out));
+            }
+            if let Some(question) = &result.question {
+                // The seed's `interview`, for a reviewer: the answer goes with the re-review.
+                let place = format!("Issue {} {stage}", issue.no);
+                if let Err(end) = task::interview(s, issue, "Reviewer", place, question, &mut asked)? {
+                    return Ok(Err(end));
+                }
+                retry = true;
+                s.ui.blank();
+                s.ui.line(format!("🤖 Re-running {} with the answer...", stage.label().to_lowercase()));
+                continue;
             }
             if result.passed {
                 let first = fixes == 0;
@@ -118,9 +141,13 @@ pub fn review(s: &mut Session, issue: &Issue, spec: &Spec, base: Oid) -> Result<
                     }
                 }
                 Command::Skip => {
-                    return Ok(Err(IssueEnd::Skipped {
-                        reason: format!("Fix attempts exhausted ({})", stage.label().to_lowercase()),
-                    }));
+                    let reason = if stop.kind == StopKind::FixExhausted {
+                        format!("Fix attempts exhausted ({})", stage.label().to_lowercase())
+                    } else {
+                        let n = result.findings.len();
+                        format!("{} issues ({})", stage.label(), crate::plan::gate::plural(n, "finding", "findings"))
+                    };
+                    return Ok(Err(IssueEnd::Skipped { reason }));
                 }
                 _ => return Err(Halt::Abort(format!("{} issues in Issue {}", stage.label(), issue.no))),
             }

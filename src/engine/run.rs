@@ -78,6 +78,7 @@ fn main_loop(s: &mut Session) -> Result<(), Halt> {
     super::reconcile::reconcile(s)?;
     s.ui.ok("State validated");
     let mut last_phase: Option<usize> = None;
+    let mut skipped_phase: Option<usize> = None;
     let mut first = true;
     loop {
         s.milestone.reload_plan()?;
@@ -90,10 +91,21 @@ fn main_loop(s: &mut Session) -> Result<(), Halt> {
         if let Some(prev) = last_phase
             && issue.phase > prev
         {
-            match phase_boundary(s, prev, issue.phase)? {
-                Command::Continue => {}
-                Command::SkipPhase => continue,
-                _ => return Err(Halt::Abort(format!("stopped at the end of {}", s.milestone.plan.phases[prev]))),
+            if skipped_phase == Some(prev) {
+                // The phase just left was skipped at the boundary before it: it has no boundary.
+                s.ui.blank();
+                s.ui.line(format!("→ Starting Phase {}", s.milestone.plan.phases[issue.phase].number));
+            } else {
+                match phase_boundary(s, prev, issue.phase)? {
+                    Command::Continue => {}
+                    Command::SkipPhase => {
+                        // The skipped phase counts as passed: the next boundary is after the one following it.
+                        last_phase = Some(issue.phase);
+                        skipped_phase = Some(issue.phase);
+                        continue;
+                    }
+                    _ => return Err(Halt::Abort(format!("stopped at the end of {}", s.milestone.plan.phases[prev]))),
+                }
             }
         }
         s.ui.blank();

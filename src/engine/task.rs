@@ -13,6 +13,7 @@ use crate::agent::{Context, Outcome, Request, Role, Status, Step};
 use crate::git::ops;
 use crate::plan::{Issue, Spec, Task};
 use crate::process::{Cmd, Finished};
+use crate::safety::journal::Journal;
 
 /// How many output lines are kept as evidence.
 pub const EVIDENCE_LINES: usize = 30;
@@ -56,9 +57,6 @@ pub enum TaskEnd {
     Stopped(IssueEnd),
 }
 
-/// Runs the implementer on one step. BLOCKED ends the issue; NEEDS_CONTEXT asks the person
-/// (the seed's `interview`): their answer goes back to the agent; autonomously the issue is
-/// skipped with the question recorded.
 /// What an implementer call came to.
 #[derive(Debug)]
 pub enum Called {
@@ -70,6 +68,68 @@ pub enum Called {
     End(IssueEnd),
 }
 
+/// Questions one agent call may ask before the issue is skipped.
+const MAX_QUESTIONS: usize = 3;
+
+/// The person's answers to this issue's `NEEDS_CONTEXT` questions so far (from the journal, so
+/// a resumed run keeps them), as one text block; `None` when nothing was asked.
+pub fn issue_answers(s: &Session, issue: &Issue) -> Option<String> {
+    let qa: Vec<String> = Journal::read(s.journal.path())
+        .iter()
+        .filter(|e| e["event"] == "interview" && e["issue"] == issue.no.padded())
+        .map(|e| {
+            format!(
+                "Question: {}\nAnswer from the person running the milestone: {}",
+                e["question"].as_str().unwrap_or_default(),
+                e["answer"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    (!qa.is_empty()).then(|| qa.join("\n\n"))
+}
+
+/// The seed's `interview`: an agent's `NEEDS_CONTEXT` question goes to the person; a typed
+/// answer is journaled (and from then on passed with every agent call of the issue).
+/// Autonomously, or on `skip`, the issue is skipped with the question recorded. `asked` counts
+/// the questions of this call: after [`MAX_QUESTIONS`] the issue is skipped.
+pub fn interview(
+    s: &mut Session,
+    issue: &Issue,
+    who: &str,
+    place: String,
+    question: &str,
+    asked: &mut usize,
+) -> Result<Result<(), IssueEnd>, Halt> {
+    let question = if question.trim().is_empty() { "(no question given)" } else { question.trim() };
+    let skipped = || IssueEnd::Skipped { reason: format!("needs context: {question}") };
+    if *asked >= MAX_QUESTIONS {
+        s.ui.line(format!("⚠️ {who} still needs context after {MAX_QUESTIONS} answers"));
+        return Ok(Err(skipped()));
+    }
+    *asked += 1;
+    let stop = Stop::new(
+        StopKind::NeedsContext,
+        format!("❓ {who} needs context: {question}"),
+        vec![place],
+        &[Command::Skip, Command::Abort],
+    );
+    let decision = s.decide(Some(issue.no), &stop)?;
+    match (decision.command, decision.answer) {
+        (Command::Continue, Some(answer)) => {
+            s.log(
+                "interview",
+                json!({"issue": issue.no.padded(), "question": question, "answer": answer, "who": who}),
+            )?;
+            Ok(Ok(()))
+        }
+        (Command::Abort, _) => Err(Halt::Abort(format!("Issue {} needs context", issue.no))),
+        _ => Ok(Err(skipped())),
+    }
+}
+
+/// Runs the implementer on one step. BLOCKED ends the issue; NEEDS_CONTEXT is the
+/// [`interview`]: the call is repeated with the answer. Earlier answers of the issue go with
+/// every call (after `feedback`).
 pub fn implement(
     s: &mut Session,
     issue: &Issue,
@@ -78,16 +138,12 @@ pub fn implement(
     step: Step,
     feedback: Option<&str>,
 ) -> Result<Called, Halt> {
-    let mut answers: Vec<String> = Vec::new();
+    let mut asked = 0;
     loop {
-        let mut fb = feedback.map(str::to_string);
-        if !answers.is_empty() {
-            let qa = answers.join("\n\n");
-            fb = Some(match fb {
-                Some(f) => format!("{f}\n\n{qa}"),
-                None => qa,
-            });
-        }
+        let fb = match (feedback, issue_answers(s, issue)) {
+            (Some(f), Some(qa)) => Some(format!("{f}\n\n{qa}")),
+            (f, qa) => f.map(str::to_string).or(qa),
+        };
         let outcome = call(s, issue, spec, task, step, fb.as_deref())?;
         match outcome {
             Ok(o) if o.status == Status::Blocked => {
@@ -95,34 +151,10 @@ pub fn implement(
                 return Ok(Called::End(IssueEnd::Blocked { reason: format!("agent blocked: {}", o.message) }));
             }
             Ok(o) if o.status == Status::NeedsContext => {
-                let question = if o.message.trim().is_empty() {
-                    "(no question given)".to_string()
-                } else {
-                    o.message.trim().to_string()
-                };
-                let stop = Stop::new(
-                    StopKind::NeedsContext,
-                    format!("❓ Agent needs context: {question}"),
-                    vec![format!(
-                        "Issue {}{}",
-                        issue.no,
-                        task.map(|t| format!(" Task {}", t.number)).unwrap_or_default()
-                    )],
-                    &[Command::Skip, Command::Abort],
-                );
-                let decision = s.decide(Some(issue.no), &stop)?;
-                match (decision.command, decision.answer) {
-                    (Command::Continue, Some(answer)) if answers.len() < 3 => {
-                        s.log(
-                            "interview",
-                            json!({"issue": issue.no.padded(), "question": question, "answer": answer}),
-                        )?;
-                        answers.push(format!(
-                            "Question: {question}\nAnswer from the person running the milestone: {answer}"
-                        ));
-                    }
-                    (Command::Abort, _) => return Err(Halt::Abort(format!("Issue {} needs context", issue.no))),
-                    _ => return Ok(Called::End(IssueEnd::Skipped { reason: format!("needs context: {question}") })),
+                let place =
+                    format!("Issue {}{}", issue.no, task.map(|t| format!(" Task {}", t.number)).unwrap_or_default());
+                if let Err(end) = interview(s, issue, "Agent", place, &o.message, &mut asked)? {
+                    return Ok(Called::End(end));
                 }
             }
             Ok(o) => {
@@ -462,8 +494,9 @@ pub fn failure_feedback(run: &TestRun) -> String {
     s
 }
 
-/// The seed's "Tests failing" stop: `fix | skip | abort` while fix attempts remain, then the
-/// "Fix attempts exhausted" block with `skip | abort`.
+/// The seed's "Tests failing" stop (its "Test Failures" example): the `✗ Tests: …` line once,
+/// before the block; `fix | skip | abort` while fix attempts remain, then the "Fix attempts
+/// exhausted" block with `skip | abort`.
 pub fn tests_failing_stop(
     s: &mut Session,
     issue: &Issue,
@@ -471,9 +504,9 @@ pub fn tests_failing_stop(
     fixes: u32,
     max: u32,
 ) -> Result<Command, Halt> {
-    let mut lines = vec![run.line()];
+    s.ui.line(run.line());
+    let mut lines = Vec::new();
     if !run.counts.failed_names.is_empty() {
-        lines.push(String::new());
         lines.push("Failed:".into());
         lines.extend(run.counts.failed_names.iter().map(|n| format!("- {n}")));
     }

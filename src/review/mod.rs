@@ -170,6 +170,9 @@ pub struct StageResult {
     pub passed: bool,
     /// The built-in passes were clean but the reviewer timed out: neither passed nor failed.
     pub pending: bool,
+    /// The built-in passes were clean but the reviewer answered `NEEDS_CONTEXT` with this
+    /// question: the engine asks the person and reviews again with the answer.
+    pub question: Option<String>,
     /// The reviewer's cost and tokens, where the backend reports them.
     pub usage: Option<Usage>,
     /// Everything the reviewer printed (for the secret scan and the journal).
@@ -205,4 +208,7 @@ pub struct ReviewInput<'a> {
     pub workdir: &'a Path,
     /// `review_timeout_seconds`, `test_timeout_seconds` (Verify, lint), `lint_command`.
     pub policy: &'a PolicyConfig,
+    /// The person's answers to this earlier `NEEDS_CONTEXT` questions (`Question: …` /
+    /// `Answer …` pairs), added to the reviewer's prompt.
+    pub answers: Option<&'a str>,
 }

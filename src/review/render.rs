@@ -25,6 +25,8 @@ impl StageResult {
             format!("{} ✓", self.stage.pass_word())
         } else if self.pending {
             "PENDING".to_string()
+        } else if self.question.is_some() {
+            "NEEDS CONTEXT".to_string()
         } else {
             "ISSUES".to_string()
         }
@@ -57,7 +59,16 @@ mod tests {
     use super::*;
 
     fn result(stage: Stage, checks: Vec<Check>, findings: Vec<Finding>, passed: bool, pending: bool) -> StageResult {
-        StageResult { stage, checks, findings, passed, pending, usage: None, reviewer_output: String::new() }
+        StageResult {
+            stage,
+            checks,
+            findings,
+            passed,
+            pending,
+            question: None,
+            usage: None,
+            reviewer_output: String::new(),
+        }
     }
 
     #[test]

@@ -34,6 +34,8 @@ enum Review {
     Verdict(Verdict),
     /// It ran out of time.
     Pending(Duration),
+    /// It answered `NEEDS_CONTEXT` with this question.
+    NeedsContext(String),
     /// It failed, or its verdict could not be read: the check's detail and the finding.
     Failed(String, String),
 }
@@ -53,6 +55,7 @@ fn finish(
     } else {
         review(stage, input, agent, &mut usage, &mut reviewer_output)
     };
+    let mut question = None;
     let (reviewer_ok, pending) = match review {
         Review::Skipped => {
             checks.push(Check::new("Reviewer", None, format!("built-in passes only ({} agent)", agent.name())));
@@ -72,6 +75,16 @@ fn finish(
             checks.push(Check::new("Reviewer", None, detail));
             (false, true)
         }
+        Review::NeedsContext(q) if builtin_clean => {
+            checks.push(Check::new("Reviewer", None, "❓ needs context"));
+            question = Some(q);
+            (false, false)
+        }
+        Review::NeedsContext(q) => {
+            checks.push(Check::new("Reviewer", Some(false), "did not review"));
+            findings.push(Finding::plain(format!("Reviewer did not review (NEEDS_CONTEXT): {q}")));
+            (false, false)
+        }
         Review::Failed(detail, finding) => {
             checks.push(Check::new("Reviewer", Some(false), detail));
             findings.push(Finding::plain(finding));
@@ -84,17 +97,22 @@ fn finish(
         findings,
         passed: builtin_clean && reviewer_ok,
         pending: builtin_clean && pending,
+        question,
         usage,
         reviewer_output,
     }
 }
 
-/// The reviewer's request: the seed's prompt, the schema, the review time limit.
+/// The reviewer's request: the seed's prompt (with the issue's answers so far), the schema, the
+/// review time limit.
 pub fn request<'a>(stage: Stage, input: &ReviewInput<'a>) -> Request<'a> {
-    let (role, prompt) = match stage {
+    let (role, mut prompt) = match stage {
         Stage::Spec => (Role::SpecReviewer, prompts::spec_reviewer(input.spec, &input.diff.patch)),
         Stage::Quality => (Role::QualityReviewer, prompts::quality_reviewer(&input.diff.patch)),
     };
+    if let Some(answers) = input.answers {
+        prompt.push_str(&format!("\n## Answers to earlier questions\n\n```text\n{}\n```\n", answers.trim_end()));
+    }
     Request {
         role,
         step: Step::Review,
@@ -106,7 +124,7 @@ pub fn request<'a>(stage: Stage, input: &ReviewInput<'a>) -> Request<'a> {
             workdir: input.workdir,
         },
         prompt,
-        feedback: None,
+        feedback: input.answers.map(str::to_string),
         json_schema: Some(verdict_schema(stage)),
         timeout: Some(Duration::from_secs(input.policy.review_timeout_seconds)),
     }
@@ -138,7 +156,11 @@ fn review(
 
 /// The verdict in a finished call. A reviewer that echoed its prompt (aider) is read after it.
 fn read(stage: Stage, prompt: &str, outcome: &Outcome) -> Review {
-    if matches!(outcome.status, Status::Blocked | Status::NeedsContext) {
+    if outcome.status == Status::NeedsContext {
+        let q = one_line(&outcome.message);
+        return Review::NeedsContext(if q.is_empty() { "(no question given)".into() } else { q });
+    }
+    if outcome.status == Status::Blocked {
         return Review::Failed(
             "did not review".into(),
             format!("Reviewer did not review ({}): {}", outcome.status.name(), one_line(&outcome.message)),

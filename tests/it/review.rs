@@ -103,6 +103,7 @@ impl Fx {
             diff: &self.diff,
             workdir: &self.repo.root,
             policy: &self.policy,
+            answers: None,
         }
     }
 
@@ -335,6 +336,33 @@ fn a_reviewer_that_times_out_leaves_the_stage_pending_quickly() {
     let r = spec_stage(&fx.input(), &mut command(&sleeper));
     assert!(!r.pending && !r.passed);
     assert_eq!(reviewer_check(&r), "Reviewer: ⏳ pending (timed out after 1s)");
+}
+
+#[test]
+fn a_reviewer_that_needs_context_asks_and_gets_the_answers_in_its_prompt() {
+    let fx = Fx::good();
+    let r = quality_stage(&fx.input(), &mut fx.reviewer("STATUS: NEEDS_CONTEXT Is a 40-char limit intended?\n", 0));
+    assert!(!r.passed && !r.pending && r.failed());
+    assert_eq!(r.question.as_deref(), Some("Is a 40-char limit intended?"));
+    assert_eq!(r.render(false)[2..], ["├─ Reviewer: ❓ needs context", "└─ Result: NEEDS CONTEXT"]);
+    assert!(r.findings.is_empty(), "a question is not a finding: {:?}", r.findings);
+    // The answers so far go into the reviewer's prompt.
+    let answers = "Question: Is a 40-char limit intended?\nAnswer from the person running the milestone: yes";
+    let input = ReviewInput { answers: Some(answers), ..fx.input() };
+    let r = quality_stage(&input, &mut fx.reviewer("APPROVED\n", 0));
+    assert!(r.passed);
+    let prompt = fx.recorded("stdin.txt");
+    assert!(prompt.contains(&format!("## Answers to earlier questions\n\n```text\n{answers}\n```\n")), "{prompt}");
+    // With built-in findings the stage fails with them; the question becomes a finding.
+    let mut files = good();
+    files.push(("textkit/cache.py", "CACHE = {}\n"));
+    let fx = Fx::new(&spec_text(true), &files);
+    let r = spec_stage(&fx.input(), &mut fx.reviewer("STATUS: NEEDS_CONTEXT Is the cache wanted?\n", 0));
+    assert_eq!(r.question, None);
+    assert_eq!(
+        rendered(&r.findings),
+        ["Extra: textkit/cache.py (not in the spec)", "Reviewer did not review (NEEDS_CONTEXT): Is the cache wanted?"]
+    );
 }
 
 #[test]

@@ -18,17 +18,7 @@ elif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"
 #[test]
 fn spec_review_reports_a_missing_and_an_extra_file_then_is_exhausted() {
     let repo = Repo::demo();
-    edit(
-        &repo,
-        "milestones/m1-text-tools/issues/01-slugify.md",
-        "- Create: `textkit/slug.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest",
-        "- Create: `textkit/slug.py`\n- Create: `textkit/helpers.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest",
-    );
-    single_issue(&repo);
-    agent(
-        &repo,
-        "if step == 'green':\n    write('textkit/cache.py', 'CACHE = {}\\n')\nif role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    print('APPROVED')\n",
-    );
+    missing_and_extra(&repo);
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);
     let text = stdout(&out);
@@ -108,4 +98,96 @@ fn a_reviewer_that_times_out_leaves_the_pr_for_a_human() {
     let p = plan(&repo);
     assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
     assert!(row(&p, "03").contains("⬜ Todo"), "dependents wait: {p}");
+}
+
+/// Issue 01 (one task) whose spec also lists `textkit/helpers.py`, an agent that adds
+/// `textkit/cache.py`: Stage 1 finds one missing and one extra file.
+fn missing_and_extra(repo: &Repo) {
+    edit(
+        repo,
+        "milestones/m1-text-tools/issues/01-slugify.md",
+        "- Create: `textkit/slug.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest",
+        "- Create: `textkit/slug.py`\n- Create: `textkit/helpers.py`\n- Test: `tests/test_slug.py`\n\n**RED:**\n```python\nimport unittest",
+    );
+    single_issue(repo);
+    agent(
+        repo,
+        "if step == 'green':\n    write('textkit/cache.py', 'CACHE = {}\\n')\nif role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    print('APPROVED')\n",
+    );
+}
+
+#[test]
+fn skipping_spec_issues_at_attempt_1_records_the_issues_not_exhaustion() {
+    let repo = Repo::demo();
+    missing_and_extra(&repo);
+    let out = run_with_input(&repo, &["m1"], "approve\nskip\nabort\n");
+    let text = stdout(&out);
+    assert!(
+        text.contains("fix | skip | abort\n`approve` is not available here\n\nfix | skip | abort\n"),
+        "an unavailable command is rejected and re-asked: {text}"
+    );
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("⏭️ Skipped"), "{p}");
+    assert!(p.contains("- #01 Spec compliance issues (2 findings) — "), "{p}");
+    assert!(!p.contains("Fix attempts exhausted"), "{p}");
+}
+
+#[test]
+fn skipping_quality_issues_at_attempt_1_records_the_issues_not_exhaustion() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    agent(
+        &repo,
+        "if role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    print('ISSUES\\n1. [CRITICAL] Complex logic needs refactor — textkit/slug.py#L2')\n",
+    );
+    let out = run_with_input(&repo, &["m1"], "retry\nskip\nabort\n");
+    let text = stdout(&out);
+    assert!(
+        text.contains("🛑 Code quality: 1 issue (attempt 1/2)\n\n1. [CRITICAL] Complex logic needs refactor — textkit/slug.py#L2\n\nfix | skip | abort\n`retry` is not available here\n\nfix | skip | abort\n"),
+        "{text}"
+    );
+    let p = plan(&repo);
+    assert!(p.contains("- #01 Code quality issues (1 finding) — "), "{p}");
+}
+
+/// The quality reviewer asks whether the hyphen rule is intended until an answer reaches it.
+fn asking_quality_reviewer(repo: &Repo) {
+    single_issue(repo);
+    agent(
+        repo,
+        "if role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    if 'hyphens are intended' in prompt and 'hyphens are intended' in feedback:\n        print('APPROVED')\n    else:\n        print('STATUS: NEEDS_CONTEXT Are hyphens between words intended?')\n        sys.exit(0)\n",
+    );
+}
+
+#[test]
+fn a_reviewer_needing_context_gets_the_typed_answer_and_reviews_again() {
+    let repo = Repo::demo();
+    asking_quality_reviewer(&repo);
+    let out = run_with_input(&repo, &["m1"], "hyphens are intended\nabort\n");
+    let text = stdout(&out);
+    assert!(
+        text.contains("Stage 2: Code Quality\n├─ Lint: not configured\n├─ Reviewer: ❓ needs context\n└─ Result: NEEDS CONTEXT\n\n❓ Reviewer needs context: Are hyphens between words intended?\n\nIssue #01 Stage 2: Code Quality\n\n<answer> | skip | abort\n"),
+        "{text}"
+    );
+    assert!(text.contains("🤖 Re-running code quality with the answer...\n\nStage 2: Code Quality (retry)\n├─ Lint: not configured\n├─ Reviewer: ✓ APPROVED\n"), "{text}");
+    assert!(!text.contains("Stage 1: Spec Compliance (retry)"), "only the asking stage re-runs: {text}");
+    assert!(row(&plan(&repo), "01").contains("✅ Done"), "{text}");
+    let j = journal(&repo);
+    let interviews = events(&j, "interview");
+    assert_eq!(interviews[0]["answer"], "hyphens are intended");
+    assert_eq!(interviews[0]["who"], "Reviewer");
+}
+
+#[test]
+fn a_reviewer_needing_context_autonomously_skips_with_the_question() {
+    let repo = Repo::demo();
+    asking_quality_reviewer(&repo);
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("<answer> | skip | abort\n🤖 Autonomous: skip"), "{text}");
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("⏭️ Skipped"), "{p}");
+    assert!(p.contains("- #01 needs context: Are hyphens between words intended? — "), "{p}");
+    assert!(!stdout(&repo.run(&["prs", "m1"])).contains("#1 "), "no PR");
 }

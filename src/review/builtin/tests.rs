@@ -172,7 +172,8 @@ fn lint(command: Option<&str>, d: &IssueDiff, workdir: &Path) -> (Check, Vec<Fin
     .issues
     .remove(0);
     let m: crate::milestone::MilestoneId = "m1".parse().unwrap();
-    let input = ReviewInput { milestone: &m, issue: &issue, spec: &s, diff: d, workdir, policy: &policy };
+    let input =
+        ReviewInput { milestone: &m, issue: &issue, spec: &s, diff: d, workdir, policy: &policy, answers: None };
     lint_check(&input)
 }
 
