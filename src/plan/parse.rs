@@ -333,6 +333,15 @@ fn find_base_branch(ctx: &Ctx, code: &[Range<usize>], blocked: &[BlockedEntry]) 
                 ctx.err(start, "expected `Base branch: <branch name>` (one branch name, e.g. milestone/m3-user-auth)")
             );
         }
+        if !super::text::is_valid_branch(value) {
+            return Err(ctx.err(
+                start,
+                format!(
+                    "invalid base branch `{value}`: expected a valid git branch name ({}), e.g. milestone/m3-user-auth",
+                    super::text::BRANCH_RULES
+                ),
+            ));
+        }
         if let Some((_, first)) = &found {
             return Err(
                 ctx.err(start, format!("a second `Base branch:` line (first at line {first}): expected exactly one"))
