@@ -1,6 +1,6 @@
 //! `--dry-run`: the preview's content and order, and that it changes nothing at all.
 
-use crate::common::{Repo, assert_exit, snapshot, stdout};
+use crate::common::{Repo, assert_exit, snapshot, stderr, stdout};
 
 #[test]
 fn dry_run_previews_the_demo_in_run_order() {
@@ -73,15 +73,16 @@ fn dry_run_changes_nothing() {
     let before = snapshot(parent);
     let refs_before = repo.git(&["for-each-ref"]);
     let worktrees_before = repo.git(&["worktree", "list", "--porcelain"]);
-    for args in [
-        &["m1", "--dry-run"][..],
-        &["m1", "--dry-run", "--autonomous"],
-        &["m1", "--dry-run", "--no-worktree"],
-        &["m1", "--dry-run", "--skip-plan-review"],
-        &["check", "m1"],
+    for (args, code) in [
+        (&["m1", "--dry-run"][..], 0),
+        (&["m1", "--dry-run", "--autonomous"], 0),
+        // Refused as the run would be (on `main`, not the milestone branch): still nothing changes.
+        (&["m1", "--dry-run", "--no-worktree"], 2),
+        (&["m1", "--dry-run", "--skip-plan-review"], 0),
+        (&["check", "m1"], 0),
     ] {
         let out = repo.run(args);
-        assert_exit(&out, 0);
+        assert_exit(&out, code);
     }
     assert_eq!(repo.git(&["for-each-ref"]), refs_before);
     assert_eq!(repo.git(&["worktree", "list", "--porcelain"]), worktrees_before);
@@ -92,7 +93,7 @@ fn dry_run_changes_nothing() {
 #[test]
 fn dry_run_with_an_existing_branch_and_skipped_gate() {
     let repo = Repo::demo();
-    repo.git(&["branch", "milestone/m1-text-tools"]);
+    repo.git(&["switch", "-q", "-c", "milestone/m1-text-tools"]);
     let out = repo.run(&["m1", "--dry-run", "--skip-plan-review", "--no-worktree"]);
     assert_exit(&out, 0);
     let s = stdout(&out);
@@ -121,4 +122,45 @@ fn a_default_branch_not_named_main_is_protected() {
     let out = repo.run(&["m1", "--dry-run"]);
     assert_exit(&out, 2);
     assert!(crate::common::stderr(&out).contains("base branch `release/1.0` is a protected branch (release/*, trunk)"));
+}
+
+/// The dry-run refuses a checkout the run would refuse, with the run's own message (a dry-run
+/// that passes where the run stops would promise a run that cannot happen).
+#[test]
+fn dry_run_refuses_the_checkouts_the_run_refuses() {
+    let repo = Repo::demo();
+    let refused = |args: &[&str], dry: &[&str], want: &str| {
+        let run = repo.run(args);
+        assert_exit(&run, 2);
+        let preview = repo.run(dry);
+        assert_exit(&preview, 2);
+        assert!(stderr(&run).contains(want), "the run: {}", stderr(&run));
+        assert_eq!(stderr(&preview), stderr(&run), "the dry-run fails differently from the run");
+        assert!(!stdout(&preview).contains("Run order"), "{}", stdout(&preview));
+    };
+    // --no-worktree on main.
+    refused(
+        &["m1", "--autonomous", "--no-worktree"],
+        &["m1", "--dry-run", "--no-worktree"],
+        "--no-worktree: the current checkout is on `main`, expected the milestone branch `milestone/m1-text-tools`",
+    );
+    // The milestone branch checked out here, in worktree mode.
+    repo.git(&["switch", "-q", "-c", "milestone/m1-text-tools"]);
+    refused(
+        &["m1", "--autonomous"],
+        &["m1", "--dry-run"],
+        "the milestone branch `milestone/m1-text-tools` is checked out here, so it cannot also be checked out in the worktree",
+    );
+    // --no-worktree on the milestone branch with other changes.
+    repo.write("scratch.txt", "uncommitted\n");
+    refused(
+        &["m1", "--autonomous", "--no-worktree"],
+        &["m1", "--dry-run", "--no-worktree"],
+        "--no-worktree: the current checkout has changes besides the milestone folder: scratch.txt",
+    );
+    // Clean and on the milestone branch: the dry-run previews the current checkout.
+    std::fs::remove_file(repo.root.join("scratch.txt")).unwrap();
+    let out = repo.run(&["m1", "--dry-run", "--no-worktree"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("Worktree: none (--no-worktree"), "{}", stdout(&out));
 }
