@@ -110,3 +110,59 @@ fn completions_are_generated() {
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("run-milestone"));
 }
+
+#[test]
+fn an_unknown_agent_is_a_usage_error_listing_the_backends() {
+    let out = Command::new(bin()).args(["m1", "--agent", "nope"]).output().unwrap();
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("invalid value 'nope' for '--agent <NAME>'"), "{err}");
+    assert!(err.contains("[possible values: spec, claude, codex, aider, command]"), "{err}");
+}
+
+/// `--agent` on the command line wins over the configuration's `agent.kind` (here the default,
+/// `spec`). Nothing is left to run, so the run is a bootstrap: its journal names the backend.
+#[test]
+fn agent_on_the_command_line_selects_the_backend() {
+    let repo = Repo::demo();
+    let plan = repo.root.join(crate::support::PLAN);
+    let text = std::fs::read_to_string(&plan).unwrap().replace("| ⬜ Todo |", "| ⏭️ Skipped |");
+    std::fs::write(&plan, text).unwrap();
+    let started = |args: &[&str]| {
+        let out = repo.run(args);
+        assert_exit(&out, 0);
+        let journal = crate::support::journal(&repo);
+        let runs = crate::support::events(&journal, "run_started");
+        runs.last().expect("a run_started event")["agent"].as_str().unwrap().to_string()
+    };
+    assert_eq!(started(&["m1", "--autonomous"]), "spec");
+    assert_eq!(started(&["m1", "--autonomous", "--agent", "command"]), "command");
+    assert_eq!(started(&["m1", "--autonomous", "--agent", "aider"]), "aider");
+}
+
+#[test]
+fn subagent_says_what_it_does() {
+    let repo = Repo::demo();
+    let out = repo.run(&["m1", "--subagent", "--dry-run"]);
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("warning: --subagent: every agent call already runs as a fresh agent process, with separate reviewer agents; the flag changes nothing"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Exit 1 is an environment failure the tool did not foresee: here the state directory cannot be
+/// made because a file sits where `.git/run-milestone/` belongs. Nothing is started.
+#[test]
+fn an_internal_error_exits_1_and_changes_nothing() {
+    let repo = Repo::demo();
+    std::fs::write(repo.common_dir().join("run-milestone"), "not a directory\n").unwrap();
+    let refs = repo.refs();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("error: cannot create ") && err.contains(".git/run-milestone/m1: Not a directory"), "{err}");
+    assert_eq!(repo.refs(), refs, "a branch was made");
+    assert!(!repo.tmp.path().join("demo-m1").exists(), "a worktree was made");
+}
