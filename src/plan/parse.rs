@@ -438,6 +438,19 @@ impl TableState {
                 ),
             )
         })?;
+        if let Some(by_emoji) = Status::from_emoji(&status_cell.text)
+            && by_emoji != status
+        {
+            let word = status_cell.text.trim_start_matches(|c: char| !c.is_alphanumeric()).trim();
+            return Err(ctx.err_col(
+                status_cell.span.start,
+                format!(
+                    "status `{}`: the emoji means {} but the word says {word}: expected them to agree (or the word alone)",
+                    status_cell.text,
+                    by_emoji.cell()
+                ),
+            ));
+        }
         let status_span = status_cell.span.clone();
         let github = match get(Column::GitHub) {
             Some(cell) => number_ref(&cell.text).map_err(|_| {
@@ -682,6 +695,25 @@ Base branch: milestone/m3-user-auth
         for tail in ["\n```\nx\n```\n", "\n<!-- x -->\n", "\n<div>\nx\n", "\n    indented code\n", "\n- ```\n  x\n"] {
             let src = format!("{HEADER}| 01 | A | P0 | Todo | |\n{tail}");
             parse(&src).unwrap_or_else(|e| panic!("{src:?}: {}", e.message));
+        }
+    }
+
+    #[test]
+    fn a_status_whose_emoji_and_word_disagree_is_an_error() {
+        for (cell, emoji, word) in
+            [("✅ Todo", "✅ Done", "Todo"), ("⬜ done", "⬜ Todo", "done"), ("⏭️ Blocked", "⏭️ Skipped", "Blocked")]
+        {
+            let src = format!("{HEADER}| 01 | A | P0 | {cell} | |\n");
+            let err = parse(&src).unwrap_err();
+            assert_eq!(
+                err.message,
+                format!(
+                    "IMPLEMENTATION_PLAN.md:7:17: status `{cell}`: the emoji means {emoji} but the word says {word}: expected them to agree (or the word alone)"
+                ),
+            );
+        }
+        for cell in ["✅ Done", "✅", "done", "⏭ skipped", "🔄 in-progress"] {
+            parse(&format!("{HEADER}| 01 | A | P0 | {cell} | |\n")).unwrap_or_else(|e| panic!("{cell}: {}", e.message));
         }
     }
 
