@@ -45,6 +45,9 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i3
 }
 
 fn dry_run(ui: &Ui, setup: &Setup, flags: &RunFlags) -> Result<i32, Error> {
+    if flags.metrics || flags.metrics_file.is_some() {
+        ui.warn("--metrics applies to runs only: a dry-run prints and writes no metrics");
+    }
     let report = (!flags.skip_plan_review).then(|| gate::review(&setup.milestone, GateLimits::default()));
     let id = setup.id.to_string();
     let worktree = if flags.no_worktree {
@@ -66,6 +69,7 @@ fn dry_run(ui: &Ui, setup: &Setup, flags: &RunFlags) -> Result<i32, Error> {
         }
     };
     let preview = Preview { id: &setup.id, milestone: &setup.milestone, gate: report.as_ref(), worktree, base };
+    dry_run::log_decisions(&preview);
     ui.text(dry_run::render(&preview));
     Ok(match report {
         Some(r) if !r.passed() => ErrorKind::Stopped.exit_code(),

@@ -67,6 +67,41 @@ fn help_lists_examples_and_exit_codes() {
     }
 }
 
+/// The examples and the exit-code table are laid out by hand: they render as written at any
+/// width, and the usage shows the two forms dispatch accepts.
+#[test]
+fn help_renders_the_examples_unwrapped_and_both_usages() {
+    for columns in [None, Some("60"), Some("200")] {
+        let mut cmd = Command::new(bin());
+        cmd.arg("--help");
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().unwrap();
+        assert_exit(&out, 0);
+        let help = stdout(&out);
+        for want in [
+            "Usage: run-milestone [OPTIONS] <MILESTONE>\n       run-milestone <COMMAND>\n",
+            "\n  run-milestone m5 --autonomous    Overnight: no prompts, fix/restart ≤ 2 then skip, summary at the end\n",
+            "\n  run-milestone m5 --dry-run       Preview the gate, branches, run order, tasks and PR titles; changes nothing\n",
+            "\n  0  the run finished (every issue merged, skipped by policy, or waiting for a human, as the\n     summary lists), or a dry-run / check passed\n",
+            "\n  3  stopped before finishing (abort, panic, blocked quality gate, secret exposure, critical error)\n",
+        ] {
+            assert!(help.contains(want), "COLUMNS={columns:?}: help lacks {want:?}:\n{help}");
+        }
+        assert!(!help.contains("[MILESTONE] <COMMAND>"), "{help}");
+    }
+    // The short help and the usage in errors show the same two forms.
+    let short = Command::new(bin()).arg("-h").output().unwrap();
+    assert!(stdout(&short).contains("run-milestone m5 --dry-run       Preview the gate"), "{}", stdout(&short));
+    let none = Command::new(bin()).output().unwrap();
+    assert!(
+        stderr(&none).contains("Usage: run-milestone [OPTIONS] <MILESTONE>\n       run-milestone <COMMAND>"),
+        "{}",
+        stderr(&none)
+    );
+}
+
 #[test]
 fn no_arguments_prints_help_and_exits_2() {
     let out = Command::new(bin()).output().unwrap();

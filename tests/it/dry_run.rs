@@ -164,3 +164,40 @@ fn dry_run_refuses_the_checkouts_the_run_refuses() {
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("Worktree: none (--no-worktree"), "{}", stdout(&out));
 }
+
+/// `--metrics` is for runs: a dry-run says so in one line instead of ignoring it; `--verbose`
+/// logs the dry-run's decisions (selection, waiting, settled issues, the gate) on stderr.
+#[test]
+fn dry_run_says_metrics_are_for_runs_and_logs_its_decisions_when_verbose() {
+    let repo = Repo::demo();
+    let plan = repo.root.join("milestones/m1-text-tools/IMPLEMENTATION_PLAN.md");
+    let text = std::fs::read_to_string(&plan).unwrap().replace(
+        "| 02 | Add word count | #102 | P1 | – | ⬜ Todo |",
+        "| 02 | Add word count | #102 | P1 | – | ⏭️ Skipped |",
+    );
+    std::fs::write(&plan, text).unwrap();
+    let quiet = repo.run(&["m1", "--dry-run", "--metrics"]);
+    assert_exit(&quiet, 0);
+    assert_eq!(
+        stderr(&quiet),
+        "warning: --metrics applies to runs only: a dry-run prints and writes no metrics\n",
+        "without --verbose, the dry-run logs nothing else"
+    );
+    assert!(!stdout(&quiet).contains("\"issues\""), "metrics JSON in a dry-run:\n{}", stdout(&quiet));
+    let out = repo.run(&["m1", "--dry-run", "--verbose"]);
+    assert_exit(&out, 0);
+    let e = stderr(&out);
+    let logged: Vec<&str> = e.lines().filter(|l| l.starts_with("DEBUG dry-run:")).collect();
+    assert_eq!(
+        logged,
+        [
+            "DEBUG dry-run: quality gate passed critical=0 warnings=0",
+            "DEBUG dry-run: would run, first eligible by phase, priority, position step=1 issue=#01 phase=1 priority=0",
+            "DEBUG dry-run: would run, first eligible by phase, priority, position step=2 issue=#03 phase=1 priority=0",
+            "DEBUG dry-run: not run, settled by its status issue=#02 status=\"Skipped\"",
+            "DEBUG dry-run: would wait, a dependency is not done issue=#04 on=#02 reason=⏭️ Skipped",
+            "DEBUG dry-run: would wait, a dependency is not done issue=#05 on=#04 reason=itself waiting",
+        ],
+        "{e}"
+    );
+}
