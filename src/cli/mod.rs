@@ -19,7 +19,15 @@ use crate::error::{Error, ErrorKind};
 use crate::milestone::MilestoneId;
 use crate::ui::Ui;
 
-const AFTER_HELP: &str = "\
+/// The help layout: clap's default, with the examples and the exit-code table as literal
+/// template text, which clap prints as written (an `after_help` would be re-wrapped to the
+/// terminal width, breaking the table mid-line).
+const HELP_TEMPLATE: &str = "\
+{before-help}{about-with-newline}
+{usage-heading} {usage}
+
+{all-args}
+
 Examples:
   run-milestone m5                 Interactive: asks you at every stop (fix | skip | abort …)
   run-milestone m5 --autonomous    Overnight: no prompts, fix/restart ≤ 2 then skip, summary at the end
@@ -35,7 +43,11 @@ Exit codes:
   1  internal error
   2  usage error or invalid input files (nothing was modified)
   3  stopped before finishing (abort, panic, blocked quality gate, secret exposure, critical error)
-  4  another run of this milestone holds the lock";
+  4  another run of this milestone holds the lock
+";
+
+/// The two forms dispatch accepts (clap would show `[MILESTONE] <COMMAND>`, which it rejects).
+const USAGE: &str = "run-milestone [OPTIONS] <MILESTONE>\n       run-milestone <COMMAND>";
 
 /// Take a software milestone from plan to merged pull requests.
 #[derive(Debug, Parser)]
@@ -43,7 +55,8 @@ Exit codes:
     name = "run-milestone",
     version,
     about,
-    after_help = AFTER_HELP,
+    help_template = HELP_TEMPLATE,
+    override_usage = USAGE,
     subcommand_negates_reqs = true,
     arg_required_else_help = true
 )]
@@ -222,11 +235,6 @@ fn dispatch(ui: &Ui, cli: Cli) -> Result<i32, Error> {
             run::run(ui, &dir, &milestone, &cli.run)
         }
     }
-}
-
-/// Says that a subcommand's behaviour lands with a later issue (never a silent no-op).
-pub fn not_yet(what: &str, issue: &str) -> Error {
-    Error::internal(format!("{what} is not yet available in this version (it lands with the {issue} issue)"))
 }
 
 /// stderr for tracing, through the redactor (tracing writes each event in one call).

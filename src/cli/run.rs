@@ -19,6 +19,11 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i3
     }
     if flags.dry_run {
         let setup = Setup::load(dir, id)?;
+        // The run's own checkout checks (read-only): a dry-run never passes where the run stops.
+        crate::engine::bootstrap::check_checkout(&setup, flags.no_worktree).map_err(|halt| match halt {
+            crate::engine::session::Halt::Error(e) => e,
+            other => Error::internal(format!("unexpected stop in a read-only check: {other:?}")),
+        })?;
         return dry_run(ui, &setup, flags);
     }
     let opts = RunOptions {
@@ -40,6 +45,9 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i3
 }
 
 fn dry_run(ui: &Ui, setup: &Setup, flags: &RunFlags) -> Result<i32, Error> {
+    if flags.metrics || flags.metrics_file.is_some() {
+        ui.warn("--metrics applies to runs only: a dry-run prints and writes no metrics");
+    }
     let report = (!flags.skip_plan_review).then(|| gate::review(&setup.milestone, GateLimits::default()));
     let id = setup.id.to_string();
     let worktree = if flags.no_worktree {
@@ -61,6 +69,7 @@ fn dry_run(ui: &Ui, setup: &Setup, flags: &RunFlags) -> Result<i32, Error> {
         }
     };
     let preview = Preview { id: &setup.id, milestone: &setup.milestone, gate: report.as_ref(), worktree, base };
+    dry_run::log_decisions(&preview);
     ui.text(dry_run::render(&preview));
     Ok(match report {
         Some(r) if !r.passed() => ErrorKind::Stopped.exit_code(),

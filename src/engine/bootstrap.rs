@@ -102,9 +102,7 @@ pub fn bootstrap<'a>(
                 .with_hint("add e.g. `test_command: pytest -q`; `--dry-run` and `check` work without it"),
         ));
     };
-    if opts.no_worktree {
-        check_current_checkout(&setup)?;
-    }
+    check_checkout(&setup, opts.no_worktree)?;
     // The GitHub forge connects before any work starts: no token, a rejected token, a forbidden
     // scope, or a base branch that is GitHub's default branch stop here, before a branch or a
     // worktree exists.
@@ -234,12 +232,6 @@ pub fn bootstrap<'a>(
     } else {
         let path = ws.worktree_path(&id.to_string());
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if ws.head_branch.as_deref() == Some(base.as_str()) && !path.exists() {
-            return Err(Halt::Error(
-                Error::input(format!("the milestone branch `{base}` is checked out here, so it cannot also be checked out in the worktree {}", path.display()))
-                    .with_hint("switch this checkout to another branch (e.g. `git switch main`), or run with --no-worktree"),
-            ));
-        }
         let created = ops::ensure_worktree(&repo, &name, &path, &base)?;
         let work =
             Repository::open(&path).map_err(|e| Error::internal(format!("open worktree {}: {e}", path.display())))?;
@@ -345,6 +337,27 @@ pub fn bootstrap<'a>(
     let passed = run.counts.passed.map(|n| format!(" ({n} passed)")).unwrap_or_default();
     ui.ok(format!("Baseline tests passing{passed}"));
     Ok(session)
+}
+
+/// The checkout checks a run makes before anything is written, shared with `--dry-run` (they
+/// only read): with `--no-worktree` see [`check_current_checkout`]; with a worktree, the
+/// milestone branch must not be checked out here (git allows a branch in one worktree only).
+pub fn check_checkout(setup: &Setup, no_worktree: bool) -> Result<(), Halt> {
+    if no_worktree {
+        return check_current_checkout(setup);
+    }
+    let base = &setup.milestone.plan.base_branch;
+    let path = setup.ws.worktree_path(&setup.id.to_string());
+    if setup.ws.head_branch.as_deref() == Some(base.as_str()) && !path.exists() {
+        return Err(Halt::Error(
+            Error::input(format!(
+                "the milestone branch `{base}` is checked out here, so it cannot also be checked out in the worktree {}",
+                path.display()
+            ))
+            .with_hint("switch this checkout to another branch (e.g. `git switch main`), or run with --no-worktree"),
+        ));
+    }
+    Ok(())
 }
 
 /// `--no-worktree`: the current checkout must be on the milestone branch — or, when resuming (the

@@ -163,3 +163,43 @@ pub fn render(p: &Preview) -> String {
     let _ = writeln!(s, "Dry run: nothing was changed.");
     s
 }
+
+/// Logs the preview's decisions (tracing at debug level, shown with `--verbose`): the gate, each
+/// issue in the order it would run, those its status settles, and those that would wait.
+pub fn log_decisions(p: &Preview) {
+    let plan = &p.milestone.plan;
+    match p.gate {
+        Some(g) if g.passed() => {
+            tracing::debug!(critical = 0, warnings = g.warnings.len(), "dry-run: quality gate passed");
+        }
+        Some(g) => tracing::debug!(
+            critical = g.critical.len(),
+            warnings = g.warnings.len(),
+            "dry-run: the quality gate would stop the run (approve | abort)"
+        ),
+        None => tracing::debug!("dry-run: quality gate skipped (--skip-plan-review)"),
+    }
+    let sched = schedule(plan);
+    for (step, &idx) in sched.run.iter().enumerate() {
+        let i = &plan.issues[idx];
+        tracing::debug!(
+            step = step + 1,
+            issue = %i.no,
+            phase = %plan.phases[i.phase].number,
+            priority = i.priority,
+            "dry-run: would run, first eligible by phase, priority, position"
+        );
+    }
+    for &idx in &sched.settled {
+        let i = &plan.issues[idx];
+        tracing::debug!(issue = %i.no, status = i.status.word(), "dry-run: not run, settled by its status");
+    }
+    for w in &sched.waiting {
+        tracing::debug!(
+            issue = %plan.issues[w.issue].no,
+            on = %w.on,
+            reason = %w.reason,
+            "dry-run: would wait, a dependency is not done"
+        );
+    }
+}

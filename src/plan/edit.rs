@@ -80,7 +80,7 @@ impl PlanEditor {
     /// Appends `- <entry>` to `## Blocked / Needs Review`, creating the section at the end of the
     /// file if it is absent. An identical entry is not added twice.
     pub fn add_blocked(&mut self, entry: &str) -> Result<bool, Error> {
-        let entry = entry.replace('\n', " ");
+        let entry = list_item_text(entry);
         if self.plan.blocked.iter().any(|b| b.text == entry) {
             return Ok(false);
         }
@@ -118,6 +118,24 @@ impl PlanEditor {
     pub fn write(&self, abs: &Path) -> Result<(), Error> {
         crate::safety::atomic::write_atomic(abs, self.plan.source.as_bytes())
             .map_err(|e| Error::internal(format!("cannot write {}: {e}", abs.display())))
+    }
+}
+
+/// An entry as the text of one list item: line breaks become spaces, and a leading character
+/// that would start a block (heading, quote, list, fence, HTML, thematic break) is
+/// backslash-escaped, so the entry stays one item of the list whatever it says.
+fn list_item_text(entry: &str) -> String {
+    let one: String = entry.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }).collect();
+    let one = one.trim();
+    let hashes = one.len() - one.trim_start_matches('#').len();
+    let heading = (1..=6).contains(&hashes) && one[hashes..].chars().next().is_none_or(char::is_whitespace);
+    let digits = one.len() - one.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let ordered = (1..=9).contains(&digits) && one[digits..].starts_with(['.', ')']);
+    match one.chars().next() {
+        _ if ordered => format!("{}\\{}", &one[..digits], &one[digits..]),
+        Some('#') if !heading => one.to_string(),
+        Some(c) if c.is_ascii_punctuation() => format!("\\{one}"),
+        _ => one.to_string(),
     }
 }
 
@@ -196,6 +214,42 @@ mod tests {
         let mut ed = editor(&src);
         ed.add_blocked("#06 new").unwrap();
         assert_eq!(ed.source(), format!("{SRC}\n## Blocked / Needs Review\n\n- #06 new\n\n## Notes\n"));
+    }
+
+    #[test]
+    fn a_blocked_entry_stays_one_list_item_whatever_its_text() {
+        for entry in [
+            "## Phase 9: Not a phase",
+            "# heading",
+            "> quoted",
+            "- nested",
+            "* star",
+            "+ plus",
+            "1. ordered",
+            "12) ordered",
+            "```",
+            "~~~ fence",
+            "<!-- open comment",
+            "<div>",
+            "---",
+            "Base branch: elsewhere",
+            "**Base branch:** elsewhere",
+            "two\rlines",
+            "two\r\n## Phase 3: lines",
+            "    indented",
+            "#05 a normal entry — 2026-11-21",
+        ] {
+            let mut ed = editor(SRC);
+            assert!(ed.add_blocked(entry).unwrap_or_else(|e| panic!("{entry:?}: {e}")), "{entry:?}");
+            assert_eq!(ed.plan().blocked.len(), 1, "{entry:?}:\n{}", ed.source());
+            assert_eq!(ed.plan().issues, editor(SRC).plan().issues, "{entry:?}");
+            assert_eq!(ed.plan().base_branch, "milestone/m3");
+            assert!(!ed.add_blocked(entry).unwrap(), "{entry:?} added twice");
+            assert_eq!(ed.plan().blocked.len(), 1);
+        }
+        let mut ed = editor(SRC);
+        ed.add_blocked("#05 a normal entry — 2026-11-21").unwrap();
+        assert!(ed.source().ends_with("\n- #05 a normal entry — 2026-11-21\n"), "{}", ed.source());
     }
 
     #[test]

@@ -43,7 +43,8 @@ impl Milestone {
 /// Reads and parses a plan; messages name the path relative to `root`.
 pub fn read_plan(root: &Path, abs: &Path) -> Result<Plan, Error> {
     let shown = abs.strip_prefix(root).unwrap_or(abs);
-    if !abs.is_file() {
+    // Anything else at that path (a directory, a file that cannot be read) is "cannot read".
+    if !abs.exists() {
         return Err(Error::input(format!(
             "{}: not found: expected the milestone's IMPLEMENTATION_PLAN.md",
             shown.display()
@@ -65,9 +66,8 @@ pub fn load_milestone(root: &Path, dir: MilestoneDir) -> Result<Milestone, Error
     if let Ok(entries) = std::fs::read_dir(dir.issues_dir()) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some((no, _)) = spec_file_name(&name)
-                && entry.path().is_file()
-            {
+            // Whatever has a spec's name is read as one: a directory there is "cannot read".
+            if let Some((no, _)) = spec_file_name(&name) {
                 spec_files.entry(no).or_default().push(entry.path());
             }
         }

@@ -94,10 +94,16 @@ impl Status {
             .collect();
         let word = word.split_whitespace().collect::<Vec<_>>().join(" ");
         if word.is_empty() {
-            return Status::ALL.into_iter().find(|s| cell.starts_with(s.emoji()));
+            return Status::from_emoji(cell);
         }
         let normalise = |s: &str| s.to_ascii_lowercase();
         Status::ALL.into_iter().find(|s| normalise(s.word()) == word)
+    }
+
+    /// The status a cell's leading emoji stands for, if it starts with one (`✅ …` → Done).
+    pub fn from_emoji(cell: &str) -> Option<Status> {
+        let cell = cell.trim();
+        Status::ALL.into_iter().find(|s| cell.starts_with(s.emoji()))
     }
 
     /// Finished for selection: never picked again unless a person changes it.

@@ -8,7 +8,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
 use super::model::{BlockedEntry, Issue, IssueNo, Phase, Plan, Status};
@@ -98,6 +98,15 @@ struct Cell {
     text: String,
 }
 
+/// A table row being read: where it starts, where its text ends (trailing blanks excluded), and
+/// the cells actually written in it.
+#[derive(Default)]
+struct Row {
+    start: usize,
+    end: usize,
+    cells: Vec<Cell>,
+}
+
 /// Parses a plan held in memory; `path` is used in messages and kept in the model.
 pub fn parse_plan(path: &Path, src: &str) -> Result<Plan, Error> {
     let ctx = Ctx { path, src, lines: LineIndex::new(src) };
@@ -113,6 +122,10 @@ pub fn parse_plan(path: &Path, src: &str) -> Result<Plan, Error> {
     let mut heading: Option<(HeadingLevel, usize, String)> = None;
     let mut table: Option<TableState> = None;
     let mut list_depth = 0usize;
+    let mut quote_depth = 0usize;
+    // The last top-level code or HTML block, when it reaches the end of the file.
+    let mut open_tail: Option<(usize, &'static str)> = None;
+    let text_end = src.trim_end().len();
 
     let parser = Parser::new_ext(src, Options::ENABLE_TABLES).into_offset_iter();
     for (event, range) in parser {
@@ -152,7 +165,17 @@ pub fn parse_plan(path: &Path, src: &str) -> Result<Plan, Error> {
                     text.push_str(&t);
                 }
             }
-            Event::Start(Tag::CodeBlock(_)) => code_ranges.push(range.clone()),
+            Event::Start(Tag::CodeBlock(kind)) => {
+                code_ranges.push(range.clone());
+                if list_depth + quote_depth == 0 && matches!(kind, CodeBlockKind::Fenced(_)) {
+                    open_tail = (range.end >= text_end).then_some((range.start, UNCLOSED_FENCE));
+                }
+            }
+            Event::Start(Tag::HtmlBlock) if list_depth + quote_depth == 0 => {
+                open_tail = (range.end >= text_end).then_some((range.start, UNCLOSED_HTML));
+            }
+            Event::Start(Tag::BlockQuote(_)) => quote_depth += 1,
+            Event::End(TagEnd::BlockQuote(_)) => quote_depth -= 1,
             Event::Start(Tag::Table(_)) => {
                 if let Section::Phase { index, tables } = &mut section {
                     *tables += 1;
@@ -167,25 +190,29 @@ pub fn parse_plan(path: &Path, src: &str) -> Result<Plan, Error> {
             }
             Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => {
                 if let Some(t) = table.as_mut() {
-                    t.row = Some((range.start, Vec::new()));
+                    let end = range.start + src[range.clone()].trim_end().len();
+                    t.row = Some(Row { start: range.start, end, cells: Vec::new() });
                 }
             }
             Event::Start(Tag::TableCell) => {
+                // pulldown-cmark pads a row that is shorter than the header with empty cells
+                // placed at the row's end (the start of the next line): those are not cells.
                 if let Some(t) = table.as_mut()
-                    && let Some((_, cells)) = t.row.as_mut()
+                    && let Some(row) = t.row.as_mut()
+                    && range.start < row.end
                 {
-                    cells.push(Cell { span: range.clone(), text: src[range.clone()].trim().to_string() });
+                    row.cells.push(Cell { span: range.clone(), text: src[range.clone()].trim().to_string() });
                 }
             }
             Event::End(TagEnd::TableHead) => {
                 if let Some(t) = table.as_mut() {
-                    let (start, cells) = t.row.take().unwrap_or_default();
+                    let Row { start, cells, .. } = t.row.take().unwrap_or_default();
                     t.set_header(&ctx, start, cells, &phases)?;
                 }
             }
             Event::End(TagEnd::TableRow) => {
                 if let Some(t) = table.as_mut() {
-                    let (start, cells) = t.row.take().unwrap_or_default();
+                    let Row { start, cells, .. } = t.row.take().unwrap_or_default();
                     let issue = t.parse_row(&ctx, start, cells)?;
                     if let Some(&first) = seen.get(&issue.no) {
                         return Err(ctx.err(
@@ -216,8 +243,13 @@ pub fn parse_plan(path: &Path, src: &str) -> Result<Plan, Error> {
         }
     }
     close_section(&ctx, &section, &phases)?;
+    if let Some((start, what)) = open_tail
+        && !closes(&src[start..])
+    {
+        return Err(ctx.err(start, what));
+    }
 
-    let (base_branch, base_branch_line) = find_base_branch(&ctx, &code_ranges)?;
+    let (base_branch, base_branch_line) = find_base_branch(&ctx, &code_ranges, &blocked)?;
     if phases.is_empty() {
         return Err(Error::at(
             path,
@@ -237,6 +269,19 @@ pub fn parse_plan(path: &Path, src: &str) -> Result<Plan, Error> {
         blocked,
         blocked_insert_at,
     })
+}
+
+const UNCLOSED_FENCE: &str =
+    "a fenced code block (``` or ~~~) is opened here and never closed: expected its closing fence";
+const UNCLOSED_HTML: &str =
+    "an HTML block (e.g. `<!--` without `-->`) is opened here and never closed: expected its end";
+
+/// Whether a block starting at the beginning of `tail` (and running to the end of the file) ends
+/// before text appended after it: the editor appends the Blocked / Needs Review section at the
+/// end of the file, and inside an unclosed fence or comment it would never be read back.
+fn closes(tail: &str) -> bool {
+    let probe = format!("{tail}\n\n## Blocked / Needs Review\n");
+    Parser::new_ext(&probe, Options::ENABLE_TABLES).any(|e| matches!(e, Event::Start(Tag::Heading { .. })))
 }
 
 /// Byte offset just past the end of the line holding `offset` (after its `\n`, or EOF). An offset
@@ -265,13 +310,18 @@ fn close_section(ctx: &Ctx, section: &Section, phases: &[Phase]) -> Result<(), E
     Ok(())
 }
 
-fn find_base_branch(ctx: &Ctx, code: &[Range<usize>]) -> Result<(String, usize), Error> {
+/// The `Base branch:` line, outside code blocks and the Blocked / Needs Review list (whose
+/// entries are free text).
+fn find_base_branch(ctx: &Ctx, code: &[Range<usize>], blocked: &[BlockedEntry]) -> Result<(String, usize), Error> {
     let mut found: Option<(String, usize)> = None;
     let mut offset = 0;
     for line in ctx.src.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        if !BASE_QUICK_RE.is_match(line) || code.iter().any(|r| r.contains(&start)) {
+        if !BASE_QUICK_RE.is_match(line)
+            || code.iter().any(|r| r.contains(&start))
+            || blocked.iter().any(|b| b.line == ctx.lines.line(start))
+        {
             continue;
         }
         let cleaned = line.trim().trim_start_matches(['-', '*', '+', ' ']).replace("**", "").replace("__", "");
@@ -282,6 +332,15 @@ fn find_base_branch(ctx: &Ctx, code: &[Range<usize>]) -> Result<(String, usize),
             return Err(
                 ctx.err(start, "expected `Base branch: <branch name>` (one branch name, e.g. milestone/m3-user-auth)")
             );
+        }
+        if !super::text::is_valid_branch(value) {
+            return Err(ctx.err(
+                start,
+                format!(
+                    "invalid base branch `{value}`: expected a valid git branch name ({}), e.g. milestone/m3-user-auth",
+                    super::text::BRANCH_RULES
+                ),
+            ));
         }
         if let Some((_, first)) = &found {
             return Err(
@@ -303,7 +362,7 @@ fn find_base_branch(ctx: &Ctx, code: &[Range<usize>]) -> Result<(String, usize),
 struct TableState {
     phase: usize,
     columns: Vec<Option<Column>>,
-    row: Option<(usize, Vec<Cell>)>,
+    row: Option<Row>,
 }
 
 impl TableState {
@@ -336,37 +395,40 @@ impl TableState {
     }
 
     fn parse_row(&self, ctx: &Ctx, start: usize, cells: Vec<Cell>) -> Result<Issue, Error> {
-        let get = |col: Column| -> Result<Option<&Cell>, Error> {
-            let Some(i) = self.columns.iter().position(|c| *c == Some(col)) else { return Ok(None) };
-            match cells.get(i) {
-                Some(cell) => Ok(Some(cell)),
-                None => Err(ctx.err(
-                    start,
-                    format!(
-                        "row has {} cells but the header has {}: expected a `{}` cell",
-                        cells.len(),
-                        self.columns.len(),
-                        col.header()
-                    ),
-                )),
-            }
-        };
-        let no_cell = get(Column::No)?.expect("required column");
+        // A short row is refused rather than padded: the editor must never have to invent cells,
+        // and a plan that passes `check` must never make the editor fail.
+        if cells.len() < self.columns.len() {
+            let missing = match self.columns[cells.len()] {
+                Some(col) => format!("`{}`", col.header()),
+                None => format!("column {}", cells.len() + 1),
+            };
+            return Err(ctx.err(
+                start,
+                format!(
+                    "row has {} cells but the header has {}: expected a cell for every column (the {missing} cell is missing; add empty cells such as `| |`)",
+                    cells.len(),
+                    self.columns.len(),
+                ),
+            ));
+        }
+        let get =
+            |col: Column| -> Option<&Cell> { self.columns.iter().position(|c| *c == Some(col)).map(|i| &cells[i]) };
+        let no_cell = get(Column::No).expect("required column");
         let no = IssueNo::parse(&no_cell.text).ok_or_else(|| {
             ctx.err_col(
                 no_cell.span.start,
                 format!("invalid issue number `{}`: expected a local number like 01", no_cell.text),
             )
         })?;
-        let title = get(Column::Issue)?.expect("required column").text.replace("\\|", "|");
+        let title = get(Column::Issue).expect("required column").text.replace("\\|", "|");
         if title.is_empty() {
             return Err(ctx.err(start, format!("issue {no} has an empty `Issue` cell: expected a title")));
         }
-        let prio_cell = get(Column::Priority)?.expect("required column");
+        let prio_cell = get(Column::Priority).expect("required column");
         let priority = PRIORITY_RE.captures(&prio_cell.text).and_then(|c| c[1].parse().ok()).ok_or_else(|| {
             ctx.err_col(prio_cell.span.start, format!("invalid priority `{}`: expected P0, P1, P2, …", prio_cell.text))
         })?;
-        let status_cell = get(Column::Status)?.expect("required column");
+        let status_cell = get(Column::Status).expect("required column");
         let status = Status::parse(&status_cell.text).ok_or_else(|| {
             ctx.err_col(
                 status_cell.span.start,
@@ -376,14 +438,27 @@ impl TableState {
                 ),
             )
         })?;
+        if let Some(by_emoji) = Status::from_emoji(&status_cell.text)
+            && by_emoji != status
+        {
+            let word = status_cell.text.trim_start_matches(|c: char| !c.is_alphanumeric()).trim();
+            return Err(ctx.err_col(
+                status_cell.span.start,
+                format!(
+                    "status `{}`: the emoji means {} but the word says {word}: expected them to agree (or the word alone)",
+                    status_cell.text,
+                    by_emoji.cell()
+                ),
+            ));
+        }
         let status_span = status_cell.span.clone();
-        let github = match get(Column::GitHub)? {
+        let github = match get(Column::GitHub) {
             Some(cell) => number_ref(&cell.text).map_err(|_| {
                 ctx.err_col(cell.span.start, format!("invalid GitHub issue `{}`: expected #<number> or –", cell.text))
             })?,
             None => None,
         };
-        let depends = match get(Column::Depends)? {
+        let depends = match get(Column::Depends) {
             Some(cell) => parse_depends(&cell.text).map_err(|bad| {
                 ctx.err_col(
                     cell.span.start,
@@ -394,7 +469,7 @@ impl TableState {
             })?,
             None => Vec::new(),
         };
-        let (pr, pr_span) = match get(Column::Pr)? {
+        let (pr, pr_span) = match get(Column::Pr) {
             Some(cell) => (
                 number_ref(&cell.text).map_err(|_| {
                     ctx.err_col(cell.span.start, format!("invalid PR `{}`: expected #<number> or empty", cell.text))
@@ -549,6 +624,97 @@ Base branch: milestone/m3-user-auth
         let src = "# M\n\n```\nBase branch: nope\n```\n\n## Phase 1: A\n\n| # | Issue | Priority | Status |\n|-|-|-|-|\n| 01 | A | P0 | Todo |\n";
         let err = parse(src).unwrap_err();
         assert!(err.message.starts_with("IMPLEMENTATION_PLAN.md:1: no `Base branch:` line"), "{}", err.message);
+    }
+
+    const HEADER: &str = "Base branch: m\n\n## Phase 1: A\n\n| # | Issue | Priority | Status | PR |\n|-|-|-|-|-|\n";
+
+    #[test]
+    fn a_row_missing_its_last_cell_is_an_error_at_that_row() {
+        // pulldown-cmark pads a short row with empty cells placed at the start of the next line;
+        // taking one as the PR cell made the editor write into the next row.
+        for row in ["| 01 | A | P0 | Todo |", "| 01 | A | P0 | Todo | ", "01 | A | P0 | Todo"] {
+            for tail in ["\n| 02 | B | P0 | Todo | |\n", "\n", ""] {
+                let src = format!("{HEADER}{row}{tail}");
+                let err = parse(&src).unwrap_err();
+                assert_eq!(
+                    err.message,
+                    "IMPLEMENTATION_PLAN.md:7: row has 4 cells but the header has 5: expected a cell for every column (the `PR` cell is missing; add empty cells such as `| |`)",
+                    "{src:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_missing_its_status_cell_names_its_own_line() {
+        let src = format!("{HEADER}| 01 | A | P0 |\n| 02 | B | P0 | Todo | |\n");
+        let err = parse(&src).unwrap_err();
+        assert_eq!(
+            err.message,
+            "IMPLEMENTATION_PLAN.md:7: row has 3 cells but the header has 5: expected a cell for every column (the `Status` cell is missing; add empty cells such as `| |`)"
+        );
+    }
+
+    #[test]
+    fn an_empty_last_cell_between_pipes_is_a_real_cell() {
+        for row in ["| 01 | A | P0 | Todo ||", "| 01 | A | P0 | Todo | |", "| 01 | A | P0 | Todo |  |  "] {
+            for tail in ["\n| 02 | B | P0 | Todo | |\n", ""] {
+                let src = format!("{HEADER}{row}{tail}");
+                let plan = parse(&src).unwrap_or_else(|e| panic!("{src:?}: {}", e.message));
+                let span = plan.issues[0].pr_span.clone().unwrap();
+                assert!(span.end <= HEADER.len() + row.len(), "{src:?}: PR span {span:?} is past its row");
+            }
+        }
+    }
+
+    #[test]
+    fn a_plan_ending_inside_an_unclosed_block_is_an_error() {
+        // The editor appends the Blocked / Needs Review section at the end of the file: inside an
+        // unclosed fence or HTML comment it would never be read back.
+        for (tail, line, what) in [
+            (
+                "\n```text\nnotes\n",
+                9,
+                "a fenced code block (``` or ~~~) is opened here and never closed: expected its closing fence",
+            ),
+            (
+                "\n~~~\nnotes",
+                9,
+                "a fenced code block (``` or ~~~) is opened here and never closed: expected its closing fence",
+            ),
+            (
+                "\n<!-- notes\n\nmore\n",
+                9,
+                "an HTML block (e.g. `<!--` without `-->`) is opened here and never closed: expected its end",
+            ),
+        ] {
+            let src = format!("{HEADER}| 01 | A | P0 | Todo | |\n{tail}");
+            let err = parse(&src).unwrap_err();
+            assert_eq!(err.message, format!("IMPLEMENTATION_PLAN.md:{line}: {what}"), "{src:?}");
+        }
+        for tail in ["\n```\nx\n```\n", "\n<!-- x -->\n", "\n<div>\nx\n", "\n    indented code\n", "\n- ```\n  x\n"] {
+            let src = format!("{HEADER}| 01 | A | P0 | Todo | |\n{tail}");
+            parse(&src).unwrap_or_else(|e| panic!("{src:?}: {}", e.message));
+        }
+    }
+
+    #[test]
+    fn a_status_whose_emoji_and_word_disagree_is_an_error() {
+        for (cell, emoji, word) in
+            [("✅ Todo", "✅ Done", "Todo"), ("⬜ done", "⬜ Todo", "done"), ("⏭️ Blocked", "⏭️ Skipped", "Blocked")]
+        {
+            let src = format!("{HEADER}| 01 | A | P0 | {cell} | |\n");
+            let err = parse(&src).unwrap_err();
+            assert_eq!(
+                err.message,
+                format!(
+                    "IMPLEMENTATION_PLAN.md:7:17: status `{cell}`: the emoji means {emoji} but the word says {word}: expected them to agree (or the word alone)"
+                ),
+            );
+        }
+        for cell in ["✅ Done", "✅", "done", "⏭ skipped", "🔄 in-progress"] {
+            parse(&format!("{HEADER}| 01 | A | P0 | {cell} | |\n")).unwrap_or_else(|e| panic!("{cell}: {}", e.message));
+        }
     }
 
     #[test]

@@ -143,6 +143,18 @@ pub fn parse_spec(path: &Path, src: &str) -> Result<Spec, Error> {
     let (no, slug) = spec_file_name(&name).ok_or_else(|| {
         Error::at(path, 1, None, "spec file name: expected `<NN>-<slug>.md`, e.g. `01-user-login.md`")
     })?;
+    // The slug becomes part of the issue branch `feat/<m>-<issue>-<slug>`: git must accept it.
+    if !super::text::is_valid_branch(&format!("feat/m1-01-{slug}")) {
+        return Err(Error::at(
+            path,
+            1,
+            None,
+            format!(
+                "the slug `{slug}` from the file name cannot be part of a git branch name (`feat/<m>-<issue>-{slug}`): expected a name git accepts ({}), e.g. `01-user-login.md`",
+                super::text::BRANCH_RULES
+            ),
+        ));
+    }
     let lines = LineIndex::new(src);
 
     // Front matter: `---` on line 1, closed by a `---` line.

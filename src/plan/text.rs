@@ -29,6 +29,14 @@ impl LineIndex {
     }
 }
 
+/// What git accepts in a branch name, for messages about names that it does not.
+pub const BRANCH_RULES: &str = "no `..`, `@{`, spaces, control characters or any of ~ ^ : ? * [ \\; no part starting with `.` or ending in `.lock`";
+
+/// Whether git accepts `name` as a branch (`refs/heads/<name>`).
+pub fn is_valid_branch(name: &str) -> bool {
+    git2::Reference::is_valid_name(&format!("refs/heads/{name}"))
+}
+
 /// Reads a file as UTF-8, with the error naming the file and what was expected.
 pub fn read_utf8(path: &std::path::Path) -> Result<String, crate::error::Error> {
     let bytes =
@@ -55,5 +63,31 @@ mod tests {
         assert_eq!(idx.line_col(text, 7), (2, 4));
         assert_eq!(idx.line(8), 3);
         assert_eq!(idx.line(9), 4);
+    }
+
+    #[test]
+    fn branch_names_follow_git() {
+        for ok in ["milestone/m1-text-tools", "feat/m1-101-slugify", "a.b_c-D", "milestone/m4.1-x"] {
+            assert!(is_valid_branch(ok), "{ok}");
+        }
+        for bad in [
+            "milestone/m1..x",
+            "a~b",
+            "a^b",
+            "a:b",
+            "a b",
+            "a?b",
+            "a*b",
+            "a[b",
+            "a\\b",
+            "x.lock",
+            "x.",
+            "a/.b",
+            "a@{b",
+            "a//b",
+            "",
+        ] {
+            assert!(!is_valid_branch(bad), "{bad}");
+        }
     }
 }

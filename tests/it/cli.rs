@@ -67,6 +67,41 @@ fn help_lists_examples_and_exit_codes() {
     }
 }
 
+/// The examples and the exit-code table are laid out by hand: they render as written at any
+/// width, and the usage shows the two forms dispatch accepts.
+#[test]
+fn help_renders_the_examples_unwrapped_and_both_usages() {
+    for columns in [None, Some("60"), Some("200")] {
+        let mut cmd = Command::new(bin());
+        cmd.arg("--help");
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().unwrap();
+        assert_exit(&out, 0);
+        let help = stdout(&out);
+        for want in [
+            "Usage: run-milestone [OPTIONS] <MILESTONE>\n       run-milestone <COMMAND>\n",
+            "\n  run-milestone m5 --autonomous    Overnight: no prompts, fix/restart ≤ 2 then skip, summary at the end\n",
+            "\n  run-milestone m5 --dry-run       Preview the gate, branches, run order, tasks and PR titles; changes nothing\n",
+            "\n  0  the run finished (every issue merged, skipped by policy, or waiting for a human, as the\n     summary lists), or a dry-run / check passed\n",
+            "\n  3  stopped before finishing (abort, panic, blocked quality gate, secret exposure, critical error)\n",
+        ] {
+            assert!(help.contains(want), "COLUMNS={columns:?}: help lacks {want:?}:\n{help}");
+        }
+        assert!(!help.contains("[MILESTONE] <COMMAND>"), "{help}");
+    }
+    // The short help and the usage in errors show the same two forms.
+    let short = Command::new(bin()).arg("-h").output().unwrap();
+    assert!(stdout(&short).contains("run-milestone m5 --dry-run       Preview the gate"), "{}", stdout(&short));
+    let none = Command::new(bin()).output().unwrap();
+    assert!(
+        stderr(&none).contains("Usage: run-milestone [OPTIONS] <MILESTONE>\n       run-milestone <COMMAND>"),
+        "{}",
+        stderr(&none)
+    );
+}
+
 #[test]
 fn no_arguments_prints_help_and_exits_2() {
     let out = Command::new(bin()).output().unwrap();
@@ -109,4 +144,60 @@ fn completions_are_generated() {
     let out = Command::new(bin()).args(["completions", "bash"]).output().unwrap();
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("run-milestone"));
+}
+
+#[test]
+fn an_unknown_agent_is_a_usage_error_listing_the_backends() {
+    let out = Command::new(bin()).args(["m1", "--agent", "nope"]).output().unwrap();
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("invalid value 'nope' for '--agent <NAME>'"), "{err}");
+    assert!(err.contains("[possible values: spec, claude, codex, aider, command]"), "{err}");
+}
+
+/// `--agent` on the command line wins over the configuration's `agent.kind` (here the default,
+/// `spec`). Nothing is left to run, so the run is a bootstrap: its journal names the backend.
+#[test]
+fn agent_on_the_command_line_selects_the_backend() {
+    let repo = Repo::demo();
+    let plan = repo.root.join(crate::support::PLAN);
+    let text = std::fs::read_to_string(&plan).unwrap().replace("| ⬜ Todo |", "| ⏭️ Skipped |");
+    std::fs::write(&plan, text).unwrap();
+    let started = |args: &[&str]| {
+        let out = repo.run(args);
+        assert_exit(&out, 0);
+        let journal = crate::support::journal(&repo);
+        let runs = crate::support::events(&journal, "run_started");
+        runs.last().expect("a run_started event")["agent"].as_str().unwrap().to_string()
+    };
+    assert_eq!(started(&["m1", "--autonomous"]), "spec");
+    assert_eq!(started(&["m1", "--autonomous", "--agent", "command"]), "command");
+    assert_eq!(started(&["m1", "--autonomous", "--agent", "aider"]), "aider");
+}
+
+#[test]
+fn subagent_says_what_it_does() {
+    let repo = Repo::demo();
+    let out = repo.run(&["m1", "--subagent", "--dry-run"]);
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("warning: --subagent: every agent call already runs as a fresh agent process, with separate reviewer agents; the flag changes nothing"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Exit 1 is an environment failure the tool did not foresee: here the state directory cannot be
+/// made because a file sits where `.git/run-milestone/` belongs. Nothing is started.
+#[test]
+fn an_internal_error_exits_1_and_changes_nothing() {
+    let repo = Repo::demo();
+    std::fs::write(repo.common_dir().join("run-milestone"), "not a directory\n").unwrap();
+    let refs = repo.refs();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("error: cannot create ") && err.contains(".git/run-milestone/m1: Not a directory"), "{err}");
+    assert_eq!(repo.refs(), refs, "a branch was made");
+    assert!(!repo.tmp.path().join("demo-m1").exists(), "a worktree was made");
 }

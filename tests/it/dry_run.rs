@@ -1,6 +1,6 @@
 //! `--dry-run`: the preview's content and order, and that it changes nothing at all.
 
-use crate::common::{Repo, assert_exit, snapshot, stdout};
+use crate::common::{Repo, assert_exit, snapshot, stderr, stdout};
 
 #[test]
 fn dry_run_previews_the_demo_in_run_order() {
@@ -73,15 +73,16 @@ fn dry_run_changes_nothing() {
     let before = snapshot(parent);
     let refs_before = repo.git(&["for-each-ref"]);
     let worktrees_before = repo.git(&["worktree", "list", "--porcelain"]);
-    for args in [
-        &["m1", "--dry-run"][..],
-        &["m1", "--dry-run", "--autonomous"],
-        &["m1", "--dry-run", "--no-worktree"],
-        &["m1", "--dry-run", "--skip-plan-review"],
-        &["check", "m1"],
+    for (args, code) in [
+        (&["m1", "--dry-run"][..], 0),
+        (&["m1", "--dry-run", "--autonomous"], 0),
+        // Refused as the run would be (on `main`, not the milestone branch): still nothing changes.
+        (&["m1", "--dry-run", "--no-worktree"], 2),
+        (&["m1", "--dry-run", "--skip-plan-review"], 0),
+        (&["check", "m1"], 0),
     ] {
         let out = repo.run(args);
-        assert_exit(&out, 0);
+        assert_exit(&out, code);
     }
     assert_eq!(repo.git(&["for-each-ref"]), refs_before);
     assert_eq!(repo.git(&["worktree", "list", "--porcelain"]), worktrees_before);
@@ -92,7 +93,7 @@ fn dry_run_changes_nothing() {
 #[test]
 fn dry_run_with_an_existing_branch_and_skipped_gate() {
     let repo = Repo::demo();
-    repo.git(&["branch", "milestone/m1-text-tools"]);
+    repo.git(&["switch", "-q", "-c", "milestone/m1-text-tools"]);
     let out = repo.run(&["m1", "--dry-run", "--skip-plan-review", "--no-worktree"]);
     assert_exit(&out, 0);
     let s = stdout(&out);
@@ -121,4 +122,82 @@ fn a_default_branch_not_named_main_is_protected() {
     let out = repo.run(&["m1", "--dry-run"]);
     assert_exit(&out, 2);
     assert!(crate::common::stderr(&out).contains("base branch `release/1.0` is a protected branch (release/*, trunk)"));
+}
+
+/// The dry-run refuses a checkout the run would refuse, with the run's own message (a dry-run
+/// that passes where the run stops would promise a run that cannot happen).
+#[test]
+fn dry_run_refuses_the_checkouts_the_run_refuses() {
+    let repo = Repo::demo();
+    let refused = |args: &[&str], dry: &[&str], want: &str| {
+        let run = repo.run(args);
+        assert_exit(&run, 2);
+        let preview = repo.run(dry);
+        assert_exit(&preview, 2);
+        assert!(stderr(&run).contains(want), "the run: {}", stderr(&run));
+        assert_eq!(stderr(&preview), stderr(&run), "the dry-run fails differently from the run");
+        assert!(!stdout(&preview).contains("Run order"), "{}", stdout(&preview));
+    };
+    // --no-worktree on main.
+    refused(
+        &["m1", "--autonomous", "--no-worktree"],
+        &["m1", "--dry-run", "--no-worktree"],
+        "--no-worktree: the current checkout is on `main`, expected the milestone branch `milestone/m1-text-tools`",
+    );
+    // The milestone branch checked out here, in worktree mode.
+    repo.git(&["switch", "-q", "-c", "milestone/m1-text-tools"]);
+    refused(
+        &["m1", "--autonomous"],
+        &["m1", "--dry-run"],
+        "the milestone branch `milestone/m1-text-tools` is checked out here, so it cannot also be checked out in the worktree",
+    );
+    // --no-worktree on the milestone branch with other changes.
+    repo.write("scratch.txt", "uncommitted\n");
+    refused(
+        &["m1", "--autonomous", "--no-worktree"],
+        &["m1", "--dry-run", "--no-worktree"],
+        "--no-worktree: the current checkout has changes besides the milestone folder: scratch.txt",
+    );
+    // Clean and on the milestone branch: the dry-run previews the current checkout.
+    std::fs::remove_file(repo.root.join("scratch.txt")).unwrap();
+    let out = repo.run(&["m1", "--dry-run", "--no-worktree"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("Worktree: none (--no-worktree"), "{}", stdout(&out));
+}
+
+/// `--metrics` is for runs: a dry-run says so in one line instead of ignoring it; `--verbose`
+/// logs the dry-run's decisions (selection, waiting, settled issues, the gate) on stderr.
+#[test]
+fn dry_run_says_metrics_are_for_runs_and_logs_its_decisions_when_verbose() {
+    let repo = Repo::demo();
+    let plan = repo.root.join("milestones/m1-text-tools/IMPLEMENTATION_PLAN.md");
+    let text = std::fs::read_to_string(&plan).unwrap().replace(
+        "| 02 | Add word count | #102 | P1 | – | ⬜ Todo |",
+        "| 02 | Add word count | #102 | P1 | – | ⏭️ Skipped |",
+    );
+    std::fs::write(&plan, text).unwrap();
+    let quiet = repo.run(&["m1", "--dry-run", "--metrics"]);
+    assert_exit(&quiet, 0);
+    assert_eq!(
+        stderr(&quiet),
+        "warning: --metrics applies to runs only: a dry-run prints and writes no metrics\n",
+        "without --verbose, the dry-run logs nothing else"
+    );
+    assert!(!stdout(&quiet).contains("\"issues\""), "metrics JSON in a dry-run:\n{}", stdout(&quiet));
+    let out = repo.run(&["m1", "--dry-run", "--verbose"]);
+    assert_exit(&out, 0);
+    let e = stderr(&out);
+    let logged: Vec<&str> = e.lines().filter(|l| l.starts_with("DEBUG dry-run:")).collect();
+    assert_eq!(
+        logged,
+        [
+            "DEBUG dry-run: quality gate passed critical=0 warnings=0",
+            "DEBUG dry-run: would run, first eligible by phase, priority, position step=1 issue=#01 phase=1 priority=0",
+            "DEBUG dry-run: would run, first eligible by phase, priority, position step=2 issue=#03 phase=1 priority=0",
+            "DEBUG dry-run: not run, settled by its status issue=#02 status=\"Skipped\"",
+            "DEBUG dry-run: would wait, a dependency is not done issue=#04 on=#02 reason=⏭️ Skipped",
+            "DEBUG dry-run: would wait, a dependency is not done issue=#05 on=#04 reason=itself waiting",
+        ],
+        "{e}"
+    );
 }

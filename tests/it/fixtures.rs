@@ -35,6 +35,14 @@ fn every_broken_fixture_gives_its_exact_message() {
         // The same input stops a dry-run with the same exit code.
         let dry = repo.run(&["m1", "--dry-run"]);
         assert_exit(&dry, code);
+        // And an invalid file stops the run itself, with the same message, before it writes
+        // anything (a plan that passes `check` is one the run can work with).
+        if name.starts_with("invalid-") {
+            let run = repo.run(&["m1", "--autonomous"]);
+            assert_exit(&run, code);
+            assert_eq!(stderr(&run), text, "{name}: the run fails differently from check");
+            assert!(before == crate::common::snapshot(&repo.root), "{name}: the run modified the repository");
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

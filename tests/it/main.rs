@@ -11,6 +11,7 @@ mod engine_paths;
 mod exposure;
 mod fixtures;
 mod forge_local;
+mod foundation;
 mod github;
 mod github_fake;
 mod github_fake_git;
