@@ -156,7 +156,7 @@ fn dry_run_refuses_the_checkouts_the_run_refuses() {
     refused(
         &["m1", "--autonomous", "--no-worktree"],
         &["m1", "--dry-run", "--no-worktree"],
-        "--no-worktree: the current checkout has changes besides the milestone folder: scratch.txt",
+        "--no-worktree: the current checkout has uncommitted changes besides the plan file: scratch.txt",
     );
     // Clean and on the milestone branch: the dry-run previews the current checkout.
     std::fs::remove_file(repo.root.join("scratch.txt")).unwrap();
