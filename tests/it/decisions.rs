@@ -142,14 +142,7 @@ fn needs_context_autonomously_skips_and_records_the_question() {
 #[test]
 fn a_critical_quality_gate_is_approved_interactively_and_aborts_autonomously() {
     let repo = Repo::demo();
-    edit(&repo, PLAN, "| 05 | Add summary line | – | P1 | 03, 04 |", "| 05 | Add summary line | – | P1 | 03, 04, 99 |");
-    edit(
-        &repo,
-        "milestones/m1-text-tools/issues/05-summary-line.md",
-        "dependencies: [\"03\", \"04\"]",
-        "dependencies: [\"03\", \"04\", \"99\"]",
-    );
-    commit_all(&repo, "a dangling dependency");
+    critical_gate(&repo);
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 3);
     let text = stdout(&out);

@@ -1,50 +1,31 @@
 //! Crash safety and the kill switch on real runs: one run per milestone (ten concurrent starts),
 //! `run-milestone panic` from a second process, Ctrl-C, a filtered agent environment, stale
-//! index locks, corrupt state moved aside.
+//! index locks, corrupt state moved aside. Processes are found by a random marker in the run's
+//! environment (never by name).
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::support::*;
 
-fn spawn(repo: &Repo, args: &[&str]) -> Child {
-    repo.cmd(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+/// The binary with a process marker, piped output and no stdin.
+fn spawn(repo: &Repo, marker: &ProcMarker, args: &[&str]) -> Child {
+    let mut cmd = repo.cmd(args);
+    marker.on(&mut cmd).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
 }
 
-fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Processes whose command line contains `marker` (to prove none is left behind).
-fn processes_with(marker: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        let zombie = stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z');
-        if !zombie && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(marker) {
-            out.push(pid);
-        }
-    }
-    out
-}
-
-fn set_test_command(repo: &Repo, cmd: &str) {
-    repo.write(".run-milestone.yml", &format!("test_command: {cmd}\n"));
-    commit_all(repo, "test command");
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: signalling a child this test spawned (not yet reaped).
+    unsafe { libc::kill(child.id() as i32, sig) };
 }
 
 #[test]
 fn ten_concurrent_starts_exactly_one_proceeds() {
     let repo = Repo::demo();
     set_test_command(&repo, "\"sleep 4.1; python3 -m unittest discover -s tests -t .\"");
-    let mut children: Vec<Child> = (0..10).map(|_| spawn(&repo, &["m1", "--autonomous"])).collect();
+    let marker = ProcMarker::new();
+    let mut children: Vec<Child> = (0..10).map(|_| spawn(&repo, &marker, &["m1", "--autonomous"])).collect();
     let mut refused = Vec::new();
     let start = Instant::now();
     while refused.len() < 9 && start.elapsed() < Duration::from_secs(60) {
@@ -69,8 +50,10 @@ fn ten_concurrent_starts_exactly_one_proceeds() {
         assert!(err.contains(&format!("error: milestone m1 is already running (pid {winner_pid})")), "{err}");
     }
     assert!(winner.try_wait().unwrap().is_none(), "the one run proceeds");
-    winner.kill().unwrap();
+    // A graceful stop (SIGTERM is Ctrl-C's twin) kills its test group too: nothing is left behind.
+    signal(winner, libc::SIGTERM);
     winner.wait().unwrap();
+    marker.wait_gone("sleep 4.1");
 }
 
 #[test]
@@ -81,10 +64,11 @@ fn panic_from_a_second_process_stops_the_run_and_drafts_its_pr() {
         &repo,
         "\"if [ -n \\\"$RUN_MILESTONE_PR\\\" ]; then sleep 41.7; fi; python3 -m unittest discover -s tests -t .\"",
     );
-    let run = spawn(&repo, &["m1", "--autonomous"]);
+    let marker = ProcMarker::new();
+    let run = spawn(&repo, &marker, &["m1", "--autonomous"]);
     let prs = repo.root.join(".git/run-milestone/forge/prs/1.json");
     wait_for("PR #1", Duration::from_secs(60), || prs.exists());
-    wait_for("its CI", Duration::from_secs(30), || !processes_with("sleep 41.7").is_empty());
+    wait_for("its CI", Duration::from_secs(30), || !marker.processes("sleep 41.7").is_empty());
     let panic = repo.run(&["panic"]);
     assert_exit(&panic, 0);
     let p = stdout(&panic);
@@ -102,7 +86,7 @@ fn panic_from_a_second_process_stops_the_run_and_drafts_its_pr() {
     );
     let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&prs).unwrap()).unwrap();
     assert_eq!(record["draft"], true);
-    assert!(processes_with("sleep 41.7").is_empty(), "no test process left behind");
+    marker.wait_gone("sleep 41.7");
     let j = journal(&repo);
     let panics = events(&j, "panic");
     assert_eq!(panics.len(), 1);
@@ -120,14 +104,14 @@ fn ctrl_c_stops_gracefully_and_the_run_resumes() {
         &repo,
         "\"if [ -n \\\"$RUN_MILESTONE_PR\\\" ]; then sleep 42.3; fi; python3 -m unittest discover -s tests -t .\"",
     );
-    let run = spawn(&repo, &["m1", "--autonomous"]);
-    wait_for("the CI", Duration::from_secs(60), || !processes_with("sleep 42.3").is_empty());
-    // SAFETY: signalling the child we spawned.
-    unsafe { libc::kill(run.id() as i32, libc::SIGINT) };
+    let marker = ProcMarker::new();
+    let run = spawn(&repo, &marker, &["m1", "--autonomous"]);
+    wait_for("the CI", Duration::from_secs(60), || !marker.processes("sleep 42.3").is_empty());
+    signal(&run, libc::SIGINT);
     let out = run.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "one Ctrl-C is a graceful stop: {}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("⛔ Milestone aborted"));
-    assert!(processes_with("sleep 42.3").is_empty());
+    marker.wait_gone("sleep 42.3");
     set_test_command(&repo, "python3 -m unittest discover -s tests -t .");
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);
@@ -138,8 +122,9 @@ fn ctrl_c_stops_gracefully_and_the_run_resumes() {
 fn a_second_ctrl_c_exits_at_once() {
     let repo = Repo::demo();
     set_test_command(&repo, "\"sleep 43.9; python3 -m unittest discover -s tests -t .\"");
-    let run = spawn(&repo, &["m1", "--autonomous"]);
-    wait_for("the baseline", Duration::from_secs(60), || !processes_with("sleep 43.9").is_empty());
+    let marker = ProcMarker::new();
+    let run = spawn(&repo, &marker, &["m1", "--autonomous"]);
+    wait_for("the baseline", Duration::from_secs(60), || !marker.processes("sleep 43.9").is_empty());
     let started = Instant::now();
     // SAFETY: signalling the child we spawned, twice in a row.
     unsafe {
@@ -149,7 +134,7 @@ fn a_second_ctrl_c_exits_at_once() {
     let out = run.wait_with_output().unwrap();
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(matches!(out.status.code(), Some(130) | Some(3)), "{:?}", out.status);
-    assert!(processes_with("sleep 43.9").is_empty());
+    marker.wait_gone("sleep 43.9");
 }
 
 #[test]
@@ -230,12 +215,12 @@ fn a_corrupt_pr_record_is_moved_aside_and_its_number_not_reused() {
 fn cleanup_refuses_while_a_run_holds_the_lock() {
     let repo = Repo::demo();
     set_test_command(&repo, "\"sleep 44.4; python3 -m unittest discover -s tests -t .\"");
-    let mut run = spawn(&repo, &["m1", "--autonomous"]);
-    wait_for("the baseline", Duration::from_secs(60), || !processes_with("sleep 44.4").is_empty());
+    let marker = ProcMarker::new();
+    let mut run = spawn(&repo, &marker, &["m1", "--autonomous"]);
+    wait_for("the baseline", Duration::from_secs(60), || !marker.processes("sleep 44.4").is_empty());
     let out = repo.run(&["cleanup", "m1", "--force"]);
     assert_exit(&out, 4);
     assert!(stderr(&out).contains(&format!("milestone m1 is running (pid {})", run.id())));
     run.kill().unwrap();
     run.wait().unwrap();
-    let _ = Command::new("true").status();
 }

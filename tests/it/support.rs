@@ -182,3 +182,87 @@ pub fn red_passes_immediately(repo: &Repo) {
     );
     edit(repo, spec, "from textkit.slug import slugify\n\n\nclass", "class");
 }
+
+/// Waits until `ok()` holds (a real condition, polled), failing after `timeout`.
+pub fn wait_for(what: &str, timeout: std::time::Duration, mut ok: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A random marker put in a run's environment (`RM_IT_MARKER`). Every process the run starts
+/// inherits it, so a test finds exactly its own processes — never another test's, whatever
+/// their command lines.
+pub struct ProcMarker(String);
+
+impl Default for ProcMarker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ProcMarker {
+    pub fn new() -> ProcMarker {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        let seed = nanos ^ (u64::from(std::process::id()) << 32) ^ N.fetch_add(1, Ordering::SeqCst);
+        ProcMarker(random_text(seed, 24))
+    }
+
+    /// Puts the marker in `cmd`'s environment.
+    pub fn on<'a>(&self, cmd: &'a mut std::process::Command) -> &'a mut std::process::Command {
+        cmd.env("RM_IT_MARKER", &self.0)
+    }
+
+    /// Live processes carrying the marker whose command line contains `needle`.
+    pub fn processes(&self, needle: &str) -> Vec<u32> {
+        let wanted = format!("RM_IT_MARKER={}", self.0);
+        let mut out = Vec::new();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            if stat.is_empty() || stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z') {
+                continue;
+            }
+            let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+            if !environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes()) {
+                continue;
+            }
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle) {
+                out.push(pid);
+            }
+        }
+        out
+    }
+
+    /// Waits until no marked process matches `needle` (the kernel reaps killed processes
+    /// asynchronously).
+    pub fn wait_gone(&self, needle: &str) {
+        wait_for(&format!("the `{needle}` processes to be gone"), std::time::Duration::from_secs(20), || {
+            self.processes(needle).is_empty()
+        });
+    }
+}
+
+/// Makes the demo's quality gate find one critical issue (#05 depends on a missing #99), so a
+/// run stops at the gate's `approve | abort` prompt before any work.
+pub fn critical_gate(repo: &Repo) {
+    edit(repo, PLAN, "| 05 | Add summary line | – | P1 | 03, 04 |", "| 05 | Add summary line | – | P1 | 03, 04, 99 |");
+    edit(
+        repo,
+        "milestones/m1-text-tools/issues/05-summary-line.md",
+        "dependencies: [\"03\", \"04\"]",
+        "dependencies: [\"03\", \"04\", \"99\"]",
+    );
+    commit_all(repo, "a dangling dependency");
+}
+
+/// Replaces `.run-milestone.yml` with just `test_command: <cmd>` (committed).
+pub fn set_test_command(repo: &Repo, cmd: &str) {
+    repo.write(".run-milestone.yml", &format!("test_command: {cmd}\n"));
+    commit_all(repo, "test command");
+}
