@@ -1,7 +1,8 @@
 //! Signals: `run-milestone panic` from a second terminal sends SIGUSR1 (found through the lock
 //! files, never by process name); Ctrl-C (SIGINT, or SIGTERM) asks for a graceful stop, and a
 //! second one within a few seconds exits at once. Running subprocesses see the flags and are
-//! killed as a group; the engine checks them at every journal entry.
+//! killed as a group; the engine checks them at every journal entry, and a prompt waiting for a
+//! line gives up on them.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -37,6 +38,11 @@ pub fn requested() -> Option<Requested> {
 /// Marks a panic (also used when `panic` is typed at a prompt).
 pub fn request_panic() {
     PANIC.store(true, Ordering::SeqCst);
+}
+
+/// Marks an interrupt (Ctrl-C typed in the line editor, which reads it as a key, not a signal).
+pub fn request_interrupt() {
+    INTERRUPT.store(true, Ordering::SeqCst);
 }
 
 fn now_ms() -> u64 {

@@ -248,6 +248,72 @@ impl ProcMarker {
     }
 }
 
+/// A child's output stream read line by line on a thread, so a test can wait for a line.
+pub struct Lines {
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl Lines {
+    pub fn new(src: impl std::io::Read + Send + 'static) -> Lines {
+        use std::io::BufRead;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(src).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines { rx, seen: String::new() }
+    }
+
+    /// Reads until a line containing `needle` (failing after 120 s or at the end); returns the
+    /// text so far.
+    pub fn wait_for(&mut self, needle: &str) -> &str {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push_str(&line);
+                    self.seen.push('\n');
+                    if line.contains(needle) {
+                        return &self.seen;
+                    }
+                }
+                Err(e) => panic!("no line with {needle:?} ({e:?}); so far:\n{}", self.seen),
+            }
+        }
+    }
+
+    /// Everything, to the end of the stream.
+    pub fn rest(mut self) -> String {
+        while let Ok(line) = self.rx.recv() {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        self.seen
+    }
+}
+
+/// Waits for `child` to exit (failing, after killing it, when it takes longer than `secs`).
+pub fn exit_within(child: &mut std::process::Child, secs: u64) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run did not exit within {secs}s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Makes the demo's quality gate find one critical issue (#05 depends on a missing #99), so a
 /// run stops at the gate's `approve | abort` prompt before any work.
 pub fn critical_gate(repo: &Repo) {
@@ -265,4 +331,48 @@ pub fn critical_gate(repo: &Repo) {
 pub fn set_test_command(repo: &Repo, cmd: &str) {
     repo.write(".run-milestone.yml", &format!("test_command: {cmd}\n"));
     commit_all(repo, "test command");
+}
+
+/// The binary on a real terminal (a pseudo-terminal it has as its controlling terminal), for
+/// the line editor and the questions only asked at a terminal.
+pub struct Pty {
+    master: std::fs::File,
+    pub child: std::process::Child,
+    pub out: Lines,
+}
+
+impl Pty {
+    pub fn spawn(mut cmd: std::process::Command) -> Pty {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::process::CommandExt;
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: openpty fills two fds; no name, default settings and size.
+        let rc =
+            unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both fds are ours, each wrapped once.
+        let (master, slave) = unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
+        cmd.env("TERM", "xterm").stdin(slave.try_clone().unwrap()).stdout(slave.try_clone().unwrap()).stderr(slave);
+        // SAFETY: setsid and ioctl are async-signal-safe; the child gets the terminal as its own.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                libc::ioctl(0, libc::TIOCSCTTY, 0);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().unwrap();
+        drop(cmd); // the parent's copies of the terminal's other end
+        let out = Lines::new(master.try_clone().unwrap());
+        Pty { master, child, out }
+    }
+
+    /// Whether the terminal is in its normal (line-editing, echoing) mode, as a shell needs it.
+    pub fn is_cooked(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        // SAFETY: tcgetattr fills the struct for an fd we own.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut t) }, 0);
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+    }
 }

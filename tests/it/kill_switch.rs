@@ -1,0 +1,102 @@
+//! The kill switch end to end: `run-milestone panic` stopping a run parked at a prompt (plain
+//! lines, and the line editor on a real terminal, which is left usable), and a run that does not
+//! stop (reported, never claimed saved).
+
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use crate::common::{Repo, assert_exit, stdout};
+use crate::support::*;
+
+/// An interactive run whose stdin stays open with nobody typing (after `typed`).
+fn interactive(repo: &Repo, marker: &ProcMarker, typed: &str, env: &[(&str, &str)]) -> (Child, Lines) {
+    use std::io::Write;
+    let mut cmd = repo.cmd(&["m1"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut run =
+        marker.on(&mut cmd).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut stdin = run.stdin.take().unwrap();
+    stdin.write_all(typed.as_bytes()).unwrap();
+    // Held open for the run's whole life: a person who has not typed anything (yet).
+    std::mem::forget(stdin);
+    let out = Lines::new(run.stdout.take().unwrap());
+    (run, out)
+}
+
+fn panic_command(repo: &Repo, wait_seconds: u64) -> std::process::Output {
+    repo.cmd(&["panic"]).env("RUN_MILESTONE_PANIC_WAIT_SECONDS", wait_seconds.to_string()).output().unwrap()
+}
+
+const BLOCK: &str = "🚨 PANIC triggered\n\n✓ Execution halted\n✓ State saved to IMPLEMENTATION_PLAN.md\n";
+
+#[test]
+fn panic_stops_a_run_waiting_at_a_prompt() {
+    let repo = Repo::demo();
+    let marker = ProcMarker::new();
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[]);
+    out.wait_for("continue | skip-phase | abort");
+    let panic = panic_command(&repo, 20);
+    assert_exit(&panic, 0);
+    let p = stdout(&panic);
+    assert!(p.contains(&format!("✓ Execution halted: m1 (pid {})", run.id())), "{p}");
+    assert!(p.contains("✓ State saved to IMPLEMENTATION_PLAN.md (by each run)"), "{p}");
+    let status = exit_within(&mut run, 30);
+    assert_eq!(status.code(), Some(3));
+    let text = out.rest();
+    assert!(text.contains(&format!("continue | skip-phase | abort\n\n{BLOCK}")), "{text}");
+    assert!(!text.contains("Revoke GitHub token"), "the question belongs to the terminal where panic was typed");
+    let j = journal(&repo);
+    let panics = events(&j, "panic");
+    assert_eq!(panics.len(), 1);
+    assert_eq!(panics[0]["source"], "signal");
+    assert!(events(&j, "decision").is_empty(), "nobody chose a command at the prompt: {j:?}");
+    assert!(row(&plan(&repo), "04").contains("⬜ Todo"));
+}
+
+#[test]
+fn panic_says_so_when_a_run_does_not_stop() {
+    let repo = Repo::demo();
+    let dir = repo.root.join(".git/run-milestone/m1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (lock, pid, ready) = (dir.join("lock"), dir.join("pid"), repo.tmp.path().join("holding"));
+    // Holds the run lock and ignores the panic signal, like a run stuck where it cannot react.
+    let script = format!(
+        "import fcntl, os, signal, time\nsignal.signal(signal.SIGUSR1, signal.SIG_IGN)\nf = open({lock:?}, 'a')\nfcntl.flock(f, fcntl.LOCK_EX)\nopen({pid:?}, 'w').write(str(os.getpid()))\nopen({ready:?}, 'w').close()\ntime.sleep(60)\n"
+    );
+    let mut holder = std::process::Command::new("python3").arg("-c").arg(script).spawn().unwrap();
+    wait_for("the lock holder", Duration::from_secs(30), || ready.exists());
+    let out = panic_command(&repo, 1);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_exit(&out, 1);
+    let text = stdout(&out);
+    let id = holder.id();
+    assert!(
+        text.contains(&format!(
+            "✗ Not halted: the run of m1 (pid {id}) is still running after 1s; stop it with `kill -9 {id}`"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("State saved"), "{text}");
+}
+
+#[test]
+fn panic_stops_a_run_at_the_line_editor_and_leaves_the_terminal_usable() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let mut run = Pty::spawn(repo.cmd(&["m1"]));
+    run.out.wait_for("approve | abort");
+    // The editor has the terminal in raw mode while it waits.
+    wait_for("the line editor", Duration::from_secs(30), || !run.is_cooked());
+    let panic = panic_command(&repo, 20);
+    assert_exit(&panic, 0);
+    assert!(stdout(&panic).contains(&format!("✓ Execution halted: m1 (pid {})", run.child.id())), "{}", stdout(&panic));
+    let status = exit_within(&mut run.child, 30);
+    assert_eq!(status.code(), Some(3));
+    assert!(run.is_cooked(), "the terminal is back in its normal mode");
+    let text = run.out.wait_for("✓ State saved to IMPLEMENTATION_PLAN.md").to_string();
+    assert!(text.contains("🚨 PANIC triggered"), "{text}");
+    assert!(!text.contains("Revoke GitHub token"), "{text}");
+}
