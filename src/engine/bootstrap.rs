@@ -1,5 +1,10 @@
 //! The seed's bootstrap (steps 1–9): find and load the milestone, the quality gate, the milestone
 //! branch, the worktree (locked), a clean baseline — each step printing its `✓ …` line.
+//!
+//! [`bootstrap`] builds the session; [`start`] (run start, publishing the milestone branch, the
+//! baseline) runs with it, so a stop there is handled like any stop of the main loop. A stop
+//! before the session exists comes back as an [`EarlyStop`]; a panic at the quality gate is
+//! handled where it happens (journal, alert, block, token question).
 
 use std::path::Path;
 
@@ -87,21 +92,71 @@ fn write_gate_state(dir: &Path, fingerprint: &str, approved: bool) -> Result<(),
         .map_err(|e| Error::internal(format!("cannot write gate state: {e}")))
 }
 
-/// Runs bootstrap and returns the session the main loop works with.
+/// A bootstrap that stopped before the session existed, with what it had got so far.
+#[derive(Debug)]
+pub struct EarlyStop {
+    pub halt: Halt,
+    /// Telegram, when bootstrap got as far as reading its configuration.
+    pub notifier: Option<crate::notify::Telegram>,
+    /// The command taken at the quality gate, when it was asked.
+    pub gate: Option<Command>,
+    /// Bootstrap held the milestone's lock (before it, the run was refused: nothing is written).
+    pub locked: bool,
+}
+
+/// The quality gate's outcome, journaled by [`start`] once the session exists.
+#[derive(Debug, Default)]
+pub struct Gate {
+    /// The command taken at its stop, when it stopped.
+    pub command: Option<Command>,
+    /// The findings, for the `run_started` entry.
+    pub note: serde_json::Value,
+}
+
+/// What bootstrap has that an early stop still needs.
+#[derive(Default)]
+struct Early {
+    notifier: Option<crate::notify::Telegram>,
+    gate: Gate,
+    locked: bool,
+}
+
+/// Runs bootstrap up to the session the main loop works with (and the quality gate's outcome,
+/// for [`start`] to journal).
 pub fn bootstrap<'a>(
     ui: &'a Ui,
     dir: &Path,
     id: &MilestoneId,
     opts: RunOptions,
     decider: Box<dyn Decider>,
+) -> Result<(Session<'a>, Gate), Box<EarlyStop>> {
+    let mut early = Early::default();
+    match assemble(ui, dir, id, opts, decider, &mut early) {
+        Ok(session) => Ok((session, early.gate)),
+        Err(halt) => Err(Box::new(EarlyStop {
+            halt,
+            notifier: early.notifier.take(),
+            gate: early.gate.command,
+            locked: early.locked,
+        })),
+    }
+}
+
+fn assemble<'a>(
+    ui: &'a Ui,
+    dir: &Path,
+    id: &MilestoneId,
+    opts: RunOptions,
+    decider: Box<dyn Decider>,
+    early: &mut Early,
 ) -> Result<Session<'a>, Halt> {
     let setup = Setup::load(dir, id)?;
-    let Some(test_command) = setup.config.test_command.clone() else {
+    if setup.config.test_command.is_none() {
         return Err(Halt::Error(
             Error::input(".run-milestone.yml: `test_command` is not set: it is required to run a milestone (the baseline, the full suite after each issue and the local CI run it)")
                 .with_hint("add e.g. `test_command: pytest -q`; `--dry-run` and `check` work without it"),
         ));
-    };
+    }
     if opts.no_worktree {
         check_current_checkout(&setup)?;
     }
@@ -112,6 +167,7 @@ pub fn bootstrap<'a>(
     let state_dir = milestone_state_dir(&setup);
     // One run per milestone: taken before anything is written.
     let lock = crate::safety::lock::acquire(&state_dir, &setup.id.to_string())?;
+    early.locked = true;
     let journal_path = state_dir.join("journal.jsonl");
     let resumed = !Journal::read(&journal_path).is_empty();
     let title = if opts.autonomous {
@@ -138,8 +194,8 @@ pub fn bootstrap<'a>(
         ui.warn(format!("removed from the agent and test environment: {}", denied.join(", ")));
     }
     crate::process::set_denied_env(denied);
-    let notifier = crate::notify::Telegram::from_config(&setup.config.notify)?;
-    let journal = Journal::open(&journal_path)
+    early.notifier = crate::notify::Telegram::from_config(&setup.config.notify)?;
+    let mut journal = Journal::open(&journal_path)
         .map_err(|e| Error::internal(format!("cannot open the journal {}: {e}", journal_path.display())))?;
 
     let Setup { id, ws, repo, config, milestone, protected } = setup;
@@ -150,8 +206,6 @@ pub fn bootstrap<'a>(
     // Step 0: the quality gate — first run, or whenever the plan or a spec changed since it passed.
     let fingerprint = gate::fingerprint(&milestone);
     ui.blank();
-    let mut gate_note = json!(null);
-    let mut gate_decision: Option<Command> = None;
     if opts.skip_plan_review {
         ui.line("🔍 Quality Gate");
         ui.line("⏭️ Skipped (--skip-plan-review)");
@@ -162,7 +216,7 @@ pub fn bootstrap<'a>(
         ui.line("Invoking plan-review...");
         ui.blank();
         let report = gate::review(&milestone, GateLimits::default());
-        gate_note = json!({"critical": report.critical, "warnings": report.warnings});
+        early.gate.note = json!({"critical": report.critical, "warnings": report.warnings});
         if report.passed() {
             for l in report.render() {
                 ui.line(l);
@@ -173,14 +227,38 @@ pub fn bootstrap<'a>(
             let headline = rendered.remove(0);
             let lines: Vec<String> = rendered.into_iter().skip_while(String::is_empty).collect();
             let stop = Stop::new(StopKind::QualityGate, headline, lines, &[Command::Approve, Command::Abort]);
+            if !decider.is_autonomous() {
+                let note = format!("⏸ run-milestone {id} waits for you: {}\n{}", stop.headline, stop.allowed_line());
+                super::notify::send_with(ui, early.notifier.as_ref(), Some(&mut journal), &note);
+            }
             let decision = decider.decide(ui, &stop);
-            gate_decision = Some(decision.command);
+            // A panic or Ctrl-C that cut the prompt short is no command of anybody's.
+            let signalled = crate::safety::signals::requested();
+            if signalled.is_none() {
+                early.gate.command = Some(decision.command);
+            }
+            let typed_panic = signalled.is_none() && decision.command == Command::Panic;
+            if typed_panic || signalled == Some(crate::safety::signals::Requested::Panic) {
+                if typed_panic {
+                    crate::safety::signals::request_panic();
+                }
+                let parts = super::panic::Parts {
+                    ui,
+                    id: &id,
+                    journal: &mut journal,
+                    notifier: early.notifier.as_ref(),
+                    decider: &mut *decider,
+                    typed: typed_panic,
+                };
+                super::panic::halt_with(parts, None, crate::process::kill_all());
+                return Err(Halt::Panic);
+            }
             match decision.command {
+                _ if signalled.is_some() => return Err(Halt::Abort("interrupted (Ctrl-C): state saved".into())),
                 Command::Approve => {}
-                Command::Panic => return Err(Halt::Panic),
                 _ => return Err(Halt::Abort("Fix issues in IMPLEMENTATION_PLAN.md".into())),
             }
-            gate_note["approved"] = json!(true);
+            early.gate.note["approved"] = json!(true);
             ui.ok("Approved (recorded)");
             write_gate_state(&state_dir, &fingerprint, true)?;
         }
@@ -256,7 +334,7 @@ pub fn bootstrap<'a>(
         }
     }
     let forge: Box<dyn crate::forge::Forge> = Box::new(guarded);
-    let mut session = Session {
+    Ok(Session {
         ui,
         id,
         ws,
@@ -278,8 +356,17 @@ pub fn bootstrap<'a>(
         _lock: lock,
         current_pr: None,
         panic_typed: false,
-        notifier,
-    };
+        notifier: early.notifier.take(),
+    })
+}
+
+/// The rest of bootstrap, with the session: the quality gate's command journaled, the run start
+/// (journal, Telegram), the milestone branch brought level with the forge and published, and the
+/// baseline (step 8), which must pass.
+pub fn start(session: &mut Session, gate: Gate) -> Result<(), Halt> {
+    let ui = session.ui;
+    let gate_decision = gate.command;
+    let gate_note = gate.note;
     if let Some(command) = gate_decision {
         *session.stats.commands_used.entry(command.name().to_string()).or_default() += 1;
         if command == Command::Approve {
@@ -295,7 +382,7 @@ pub fn bootstrap<'a>(
         session.id,
         if session.opts.autonomous { "autonomous" } else { "interactive" }
     );
-    super::notify::send(&mut session, &started);
+    super::notify::send(session, &started);
     session.log(
         "run_started",
         json!({"milestone": session.id.to_string(), "mode": if session.opts.autonomous { "autonomous" } else { "interactive" },
@@ -304,6 +391,7 @@ pub fn bootstrap<'a>(
     )?;
     // GitHub may have merged PRs since the last run: bring the local milestone branch (and the
     // worktree on it) level before anything builds on it.
+    let base = session.base_branch();
     if let Err(e) = session.forge.sync_branch(&base) {
         ui.warn(format!("could not update {base} from the forge: {e}"));
     }
@@ -317,7 +405,8 @@ pub fn bootstrap<'a>(
     session.forge.push(&base).map_err(|e| session.forge_fail(e))?;
 
     // Step 8: a clean baseline.
-    let f = super::task::run_shell(&session, &test_command, "Baseline tests")?;
+    let test_command = session.test_command();
+    let f = super::task::run_shell(session, &test_command, "Baseline tests")?;
     let run = TestRun::new(&test_command, f);
     session.log("baseline", json!({"passed": run.passed(), "exit": run.finished.code}))?;
     if !run.passed() {
@@ -334,7 +423,7 @@ pub fn bootstrap<'a>(
     }
     let passed = run.counts.passed.map(|n| format!(" ({n} passed)")).unwrap_or_default();
     ui.ok(format!("Baseline tests passing{passed}"));
-    Ok(session)
+    Ok(())
 }
 
 /// `--no-worktree`: the current checkout must be on the milestone branch (or one of its issue

@@ -1,6 +1,7 @@
 //! The kill switch end to end: `run-milestone panic` stopping a run parked at a prompt (plain
-//! lines, and the line editor on a real terminal, which is left usable), and a run that does not
-//! stop (reported, never claimed saved).
+//! lines, and the line editor on a real terminal, which is left usable), a run in bootstrap, a run
+//! that does not stop (reported, never claimed saved); `panic` typed at the quality gate
+//! (journaled, alerted, without a terminal the revoke steps and no wait); Ctrl-C at a prompt.
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -56,6 +57,26 @@ fn panic_stops_a_run_waiting_at_a_prompt() {
 }
 
 #[test]
+fn ctrl_c_at_a_prompt_stops_the_run_at_once() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let marker = ProcMarker::new();
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[]);
+    out.wait_for("approve | abort");
+    // SAFETY: signalling the child this test spawned.
+    unsafe { libc::kill(run.id() as i32, libc::SIGINT) };
+    let status = exit_within(&mut run, 30);
+    assert_eq!(status.code(), Some(3));
+    let text = out.rest();
+    assert!(
+        text.contains(
+            "approve | abort\n\n⛔ Milestone aborted\n\ninterrupted (Ctrl-C): state saved\nResume with: run-milestone m1\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn panic_says_so_when_a_run_does_not_stop() {
     let repo = Repo::demo();
     let dir = repo.root.join(".git/run-milestone/m1");
@@ -80,6 +101,74 @@ fn panic_says_so_when_a_run_does_not_stop() {
         "{text}"
     );
     assert!(!text.contains("State saved"), "{text}");
+}
+
+#[test]
+fn panic_typed_at_the_quality_gate_is_journaled_alerted_and_prints_the_revoke_steps() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let (url, seen) = bot_api_server();
+    telegram_to(&repo, &url);
+    let bot = format!("{}:{}", 1_234_567_890u64, random_text(41, 35));
+    let token = format!("gh{}_{}", "p", random_text(42, 36));
+    let marker = ProcMarker::new();
+    let (mut run, out) =
+        interactive(&repo, &marker, "panic\n", &[("GH_TOKEN", token.as_str()), ("TELEGRAM_BOT_TOKEN", bot.as_str())]);
+    // No terminal: the steps are printed and nothing waits for a reply (stdin stays open).
+    let status = exit_within(&mut run, 60);
+    assert_eq!(status.code(), Some(3));
+    let text = out.rest();
+    assert!(text.contains(&format!("approve | abort\n\n{BLOCK}")), "{text}");
+    assert!(
+        text.contains("To revoke the GitHub token:\n1. Delete the token (the one in GH_TOKEN) at https://github.com/settings/tokens\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Revoke GitHub token? yes | no") && !text.contains("Token kept"), "{text}");
+    let j = journal(&repo);
+    let panics = events(&j, "panic");
+    assert_eq!(panics.len(), 1, "{j:?}");
+    assert_eq!(panics[0]["source"], "prompt");
+    assert!(panics[0]["ts"].as_str().unwrap().ends_with('Z'));
+    let texts = telegram_texts(&seen);
+    assert!(texts.iter().any(|t| t.starts_with("🚨 PANIC: run-milestone m1 halted")), "{texts:?}");
+    assert!(texts.iter().all(|t| !t.contains(&token)), "{texts:?}");
+}
+
+#[test]
+fn panic_during_the_baseline_is_journaled_and_alerted() {
+    let repo = Repo::demo();
+    let started = repo.tmp.path().join("baseline-started");
+    set_test_command(
+        &repo,
+        &format!("\"touch {}; sleep 46.2; python3 -m unittest discover -s tests -t .\"", started.display()),
+    );
+    let (url, seen) = bot_api_server();
+    telegram_to(&repo, &url);
+    let bot = format!("{}:{}", 1_234_567_890u64, random_text(43, 35));
+    let marker = ProcMarker::new();
+    let mut cmd = repo.cmd(&["m1", "--autonomous"]);
+    let run = marker
+        .on(&mut cmd)
+        .env("TELEGRAM_BOT_TOKEN", &bot)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the baseline", Duration::from_secs(60), || started.exists());
+    let panic = panic_command(&repo, 20);
+    assert_exit(&panic, 0);
+    assert!(stdout(&panic).contains(&format!("✓ Execution halted: m1 (pid {})", run.id())), "{}", stdout(&panic));
+    let out = run.wait_with_output().unwrap();
+    assert_exit(&out, 3);
+    assert!(stdout(&out).contains(BLOCK), "{}", stdout(&out));
+    let j = journal(&repo);
+    let panics = events(&j, "panic");
+    assert_eq!(panics.len(), 1, "{j:?}");
+    assert_eq!(panics[0]["source"], "signal");
+    let texts = telegram_texts(&seen);
+    assert!(texts.iter().any(|t| t.starts_with("🚨 PANIC: run-milestone m1 halted")), "{texts:?}");
+    marker.wait_gone("sleep 46.2");
 }
 
 #[test]

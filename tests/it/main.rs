@@ -1,6 +1,7 @@
 //! Integration tests: the real binary, real git repositories in temp dirs, real subprocesses.
 
 mod agents;
+mod bootstrap_stops;
 mod cli;
 mod common;
 mod crash;

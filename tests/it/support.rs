@@ -327,6 +327,23 @@ pub fn critical_gate(repo: &Repo) {
     commit_all(repo, "a dangling dependency");
 }
 
+/// Points `notify.telegram` at `url` (the bot token is passed as `TELEGRAM_BOT_TOKEN`).
+pub fn telegram_to(repo: &Repo, url: &str) {
+    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
+    repo.write(".run-milestone.yml", &format!("{cfg}notify:\n  telegram:\n    chat_id: \"42\"\n    api_url: {url}\n"));
+    commit_all(repo, "telegram");
+}
+
+/// The texts of the Telegram messages a [`bot_api_server`] received.
+pub fn telegram_texts(seen: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| serde_json::from_str::<Value>(r.split_once('\n')?.1).ok())
+        .map(|v| v["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// Replaces `.run-milestone.yml` with just `test_command: <cmd>` (committed).
 pub fn set_test_command(repo: &Repo, cmd: &str) {
     repo.write(".run-milestone.yml", &format!("test_command: {cmd}\n"));
