@@ -67,6 +67,8 @@ pub struct Cmd {
     pub timeout: Option<Duration>,
     /// Keeps the denied environment (the forge's own `git push` needs the user's credentials).
     pub trusted: bool,
+    /// Runs even while a panic or Ctrl-C stops the run (the token revocation after a panic).
+    pub after_stop: bool,
 }
 
 impl Cmd {
@@ -79,6 +81,7 @@ impl Cmd {
             stdin: None,
             timeout: None,
             trusted: false,
+            after_stop: false,
         }
     }
 
@@ -115,6 +118,12 @@ impl Cmd {
     /// Runs with the full environment (not for agents or tests).
     pub fn trusted(mut self) -> Cmd {
         self.trusted = true;
+        self
+    }
+
+    /// Not stopped by a requested panic or Ctrl-C (for what a panic itself runs).
+    pub fn after_stop(mut self) -> Cmd {
+        self.after_stop = true;
         self
     }
 
@@ -254,7 +263,7 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
             let _ = guard.child.kill();
             break guard.child.wait().ok();
         }
-        if crate::safety::signals::requested().is_some() {
+        if !cmd.after_stop && crate::safety::signals::requested().is_some() {
             // Panic or Ctrl-C: the group dies now; the caller sees an interrupted run.
             let _ = guard.child.kill();
             let _ = guard.child.wait();

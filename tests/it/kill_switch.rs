@@ -1,7 +1,8 @@
 //! The kill switch end to end: `run-milestone panic` stopping a run parked at a prompt (plain
 //! lines, and the line editor on a real terminal, which is left usable), a run in bootstrap, a run
 //! that does not stop (reported, never claimed saved); `panic` typed at the quality gate
-//! (journaled, alerted, without a terminal the revoke steps and no wait); Ctrl-C at a prompt.
+//! (journaled, alerted; at a terminal `Revoke GitHub token? yes | no` and `yes` logs `gh` out,
+//! without one the steps and no wait); Ctrl-C at a prompt; the steps of `run-milestone panic`.
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -169,6 +170,50 @@ fn panic_during_the_baseline_is_journaled_and_alerted() {
     let texts = telegram_texts(&seen);
     assert!(texts.iter().any(|t| t.starts_with("🚨 PANIC: run-milestone m1 halted")), "{texts:?}");
     marker.wait_gone("sleep 46.2");
+}
+
+#[test]
+fn panic_without_a_terminal_prints_the_revoke_steps_and_never_logs_out() {
+    let repo = Repo::demo();
+    let token = format!("gh{}_{}", "p", random_text(45, 36));
+    let out = repo.cmd(&["panic"]).env("GH_TOKEN", &token).stdin(Stdio::null()).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("No run of this repository is in progress."), "{text}");
+    assert!(
+        text.contains("To revoke the GitHub token:\n1. Delete the token (the one in GH_TOKEN) at https://github.com/settings/tokens\n"),
+        "{text}"
+    );
+    assert!(!text.contains(&token));
+    // A token from the gh CLI: the steps name it; `gh auth logout` only ever runs on a `yes`.
+    let (path, calls) = fake_gh(&repo);
+    let out = repo.cmd(&["panic"]).env("PATH", &path).stdin(Stdio::null()).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("1. Delete the token (the gh CLI's) at https://github.com/settings/tokens"), "{text}");
+    assert!(!text.contains("Revoke GitHub token? yes | no"), "{text}");
+    let logged = std::fs::read_to_string(&calls).unwrap();
+    assert_eq!(logged, "auth token\n", "only asked for the token");
+}
+
+#[test]
+fn panic_typed_at_a_terminal_asks_about_the_token_and_yes_logs_gh_out() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let (path, calls) = fake_gh(&repo);
+    let mut cmd = repo.cmd(&["m1"]);
+    cmd.env("PATH", &path);
+    let mut run = Pty::spawn(cmd);
+    run.out.wait_for("approve | abort");
+    run.type_in("panic\r");
+    run.out.wait_for("Revoke GitHub token? yes | no");
+    run.type_in("yes\r");
+    let text = run.out.wait_for("gh auth logout").to_string();
+    let status = exit_within(&mut run.child, 30);
+    assert_eq!(status.code(), Some(3), "{text}");
+    assert!(text.contains("✓ gh auth logout: the gh CLI's token is revoked locally"), "{text}");
+    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "auth token\nauth logout --hostname github.com\n");
+    assert_eq!(events(&journal(&repo), "panic")[0]["source"], "prompt");
 }
 
 #[test]

@@ -259,11 +259,15 @@ impl Lines {
         use std::io::BufRead;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(src).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
+            let mut src = std::io::BufReader::new(src);
+            let mut line = Vec::new();
+            // Bytes, not `lines()`: a terminal's output need not be valid UTF-8 line by line.
+            while src.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_string();
+                if tx.send(text).is_err() {
                     break;
                 }
+                line.clear();
             }
         });
         Lines { rx, seen: String::new() }
@@ -384,6 +388,12 @@ impl Pty {
         Pty { master, child, out }
     }
 
+    /// Types `text` (use `\r` for Enter).
+    pub fn type_in(&mut self, text: &str) {
+        use std::io::Write;
+        self.master.write_all(text.as_bytes()).unwrap();
+    }
+
     /// Whether the terminal is in its normal (line-editing, echoing) mode, as a shell needs it.
     pub fn is_cooked(&self) -> bool {
         use std::os::fd::AsRawFd;
@@ -392,4 +402,22 @@ impl Pty {
         assert_eq!(unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut t) }, 0);
         t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
     }
+}
+
+/// A fake `gh` in `<tmp>/bin`, logged in (it prints a token), recording every call in
+/// `<tmp>/gh-calls.log`. Returns the `PATH` with it first, and the log.
+pub fn fake_gh(repo: &Repo) -> (String, std::path::PathBuf) {
+    let bin = repo.tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let calls = repo.tmp.path().join("gh-calls.log");
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> {}\nif [ \"$1 $2\" = \"auth token\" ]; then echo gho_{}; fi\nexit 0\n",
+        calls.display(),
+        random_text(44, 36)
+    );
+    std::fs::write(bin.join("gh"), script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("gh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    (path, calls)
 }
