@@ -92,6 +92,18 @@ fn write_gate_state(dir: &Path, fingerprint: &str, approved: bool) -> Result<(),
         .map_err(|e| Error::internal(format!("cannot write gate state: {e}")))
 }
 
+/// The file (in the milestone's state dir) recording the running process groups.
+pub const PROCESSES_FILE: &str = "processes.json";
+
+/// Kills what a killed run of the milestone whose state is in `state_dir` left running (see
+/// [`crate::process::stop_leftovers`]) and says so. Call it holding the milestone's lock.
+pub fn stop_leftovers(ui: &Ui, state_dir: &Path) {
+    let n = crate::process::stop_leftovers(&state_dir.join(PROCESSES_FILE));
+    if n > 0 {
+        ui.ok(format!("Stopped {} left over from the interrupted run", gate::plural(n, "process", "processes")));
+    }
+}
+
 /// A bootstrap that stopped before the session existed, with what it had got so far.
 #[derive(Debug)]
 pub struct EarlyStop {
@@ -183,6 +195,9 @@ fn assemble<'a>(
     ui.ok(format!("Milestone folder exists ({})", setup.milestone.display_path(&setup.milestone.dir.path).display()));
     ui.ok("Implementation plan loaded");
     ui.ok(if resumed { "Previous run found (resuming)" } else { "First run detected" });
+    // What a killed run (kill -9) left running dies before anything else starts.
+    stop_leftovers(ui, &state_dir);
+    crate::process::record_groups_in(&state_dir.join(PROCESSES_FILE));
     // No production secrets near agents: a filtered environment for agent and test processes.
     let mut deny = setup.config.policy.deny_env.clone();
     deny.extend(["GH_TOKEN", "GITHUB_TOKEN"].map(String::from));

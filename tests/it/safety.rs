@@ -1,7 +1,7 @@
 //! Crash safety and the kill switch on real runs: one run per milestone (ten concurrent starts),
-//! `run-milestone panic` from a second process, Ctrl-C, a filtered agent environment, stale
-//! index locks, corrupt state moved aside. Processes are found by a random marker in the run's
-//! environment (never by name).
+//! `run-milestone panic` from a second process, Ctrl-C, no agent left behind by a kill -9, a
+//! filtered agent environment, stale index locks, corrupt state moved aside. Processes are found
+//! by a random marker in the run's environment (never by name).
 
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -138,6 +138,35 @@ fn a_second_ctrl_c_exits_at_once() {
 }
 
 #[test]
+fn a_killed_run_leaves_no_agent_behind_and_the_resume_completes() {
+    let repo = Repo::demo();
+    let started = repo.tmp.path().join("agent-started");
+    // The first agent call starts a child of its own, then takes its time.
+    command_agent(
+        &repo,
+        &format!(
+            "if not os.path.exists({started:?}):\n    import subprocess, time\n    subprocess.Popen(['sleep', '37.7'])\n    open({started:?}, 'w').close()\n    time.sleep(36.6)\n"
+        ),
+    );
+    let marker = ProcMarker::new();
+    let mut run = spawn(&repo, &marker, &["m1", "--autonomous"]);
+    wait_for("the agent", Duration::from_secs(60), || started.exists());
+    run.kill().unwrap(); // SIGKILL: no handler runs
+    run.wait().unwrap();
+    // The agent dies with the run (PR_SET_PDEATHSIG) ...
+    marker.wait_gone("fake-agent.py");
+    // ... its own child is stopped by the next run of the milestone, before anything else.
+    let mut cmd = repo.cmd(&["m1", "--autonomous", "--agent", "spec"]);
+    let out = marker.on(&mut cmd).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(marker.processes("sleep 37.7").is_empty(), "the agent's child outlived the resume");
+    assert!(text.contains("✓ Stopped 1 process left over from the interrupted run"), "{text}");
+    assert!(text.contains("✓ Previous run found (resuming)"), "{text}");
+    assert_eq!(plan(&repo).lines().filter(|l| l.contains("| ✅ Done |")).count(), 5);
+}
+
+#[test]
 fn agents_and_tests_get_no_production_secrets() {
     let repo = Repo::demo();
     command_agent(
@@ -212,7 +241,7 @@ fn a_corrupt_pr_record_is_moved_aside_and_its_number_not_reused() {
 }
 
 #[test]
-fn cleanup_refuses_while_a_run_holds_the_lock() {
+fn cleanup_refuses_while_a_run_holds_the_lock_and_stops_what_a_killed_run_left() {
     let repo = Repo::demo();
     set_test_command(&repo, "\"sleep 44.4; python3 -m unittest discover -s tests -t .\"");
     let marker = ProcMarker::new();
@@ -221,6 +250,10 @@ fn cleanup_refuses_while_a_run_holds_the_lock() {
     let out = repo.run(&["cleanup", "m1", "--force"]);
     assert_exit(&out, 4);
     assert!(stderr(&out).contains(&format!("milestone m1 is running (pid {})", run.id())));
-    run.kill().unwrap();
+    run.kill().unwrap(); // SIGKILL: the `sh` of the baseline dies with it, its `sleep` does not
     run.wait().unwrap();
+    let out = repo.run(&["cleanup", "m1", "--force"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("✓ Stopped 1 process left over from the interrupted run"), "{}", stdout(&out));
+    marker.wait_gone("sleep 44.4");
 }
