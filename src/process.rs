@@ -1,6 +1,7 @@
 //! Running subprocesses (Verify commands, test suites, agents, the `git` CLI) in their own process
 //! group, with captured output, an optional wall-clock limit, and a group kill on timeout, on
-//! drop, and on demand (panic / Ctrl-C use [`kill_all`]).
+//! drop, and on demand (panic uses [`kill_all`]; Ctrl-C [`terminate_all`], then a kill after a
+//! grace period).
 //!
 //! Nothing outlives a run, even a `kill -9` of it: each child gets `PR_SET_PDEATHSIG(SIGKILL)`
 //! (it dies with the thread that spawned it — every spawn happens on the run's main thread, which
@@ -32,6 +33,9 @@ static RECORD: Mutex<Option<PathBuf>> = Mutex::new(None);
 /// The variable naming the run a process belongs to.
 pub const RUN_ID_ENV: &str = "RUN_MILESTONE_RUN_ID";
 
+/// How long a Ctrl-C waits for a child group to end after SIGTERM before it is killed.
+pub const GRACE: Duration = Duration::from_secs(10);
+
 /// This process's run id (pid and start time), set in every child's environment.
 pub fn run_id() -> &'static str {
     static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -55,6 +59,11 @@ fn signal_all(sig: libc::c_int) -> usize {
 /// Sends SIGKILL to every process group this process started that is still running.
 pub fn kill_all() -> usize {
     signal_all(libc::SIGKILL)
+}
+
+/// Sends SIGTERM to every running process group (a Ctrl-C: each gets [`GRACE`] to end).
+pub fn terminate_all() -> usize {
+    signal_all(libc::SIGTERM)
 }
 
 /// The record written to the file of [`record_groups_in`].
@@ -300,6 +309,33 @@ impl Drop for Guard {
     }
 }
 
+impl Guard {
+    /// Stops the group for a panic (SIGKILL now) or a Ctrl-C (SIGTERM, then SIGKILL once the
+    /// leader has exited or [`GRACE`] ran out — a panic cuts the wait short).
+    fn stop(&mut self, why: crate::safety::signals::Requested) {
+        use crate::safety::signals::{Requested, requested};
+        if why == Requested::Interrupt {
+            // SAFETY: killpg on the group we created.
+            unsafe {
+                libc::killpg(self.pgid as libc::pid_t, libc::SIGTERM);
+            }
+            let deadline = Instant::now() + GRACE;
+            while Instant::now() < deadline && requested() != Some(Requested::Panic) {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        // SAFETY: killpg on the group we created; ESRCH when it is already empty is fine.
+        unsafe {
+            libc::killpg(self.pgid as libc::pid_t, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+        self.done = true;
+    }
+}
+
 /// In the child, before exec: die with the spawning thread (see the module docs).
 fn die_with_parent(command: &mut Command) {
     use std::os::unix::process::CommandExt;
@@ -384,11 +420,11 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
             let _ = guard.child.kill();
             break guard.child.wait().ok();
         }
-        if !cmd.after_stop && crate::safety::signals::requested().is_some() {
-            // Panic or Ctrl-C: the group dies now; the caller sees an interrupted run.
-            let _ = guard.child.kill();
-            let _ = guard.child.wait();
-            guard.done = true;
+        if !cmd.after_stop
+            && let Some(why) = crate::safety::signals::requested()
+        {
+            // Panic or Ctrl-C: the group is stopped; the caller sees an interrupted run.
+            guard.stop(why);
             return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "stopped by a panic or an interrupt"));
         }
         std::thread::sleep(Duration::from_millis(20));
