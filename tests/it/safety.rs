@@ -1,6 +1,6 @@
 //! Crash safety and the kill switch on real runs: one run per milestone (ten concurrent starts),
 //! `run-milestone panic` from a second process, Ctrl-C (once, and twice), no agent left behind by
-//! a kill -9, a filtered agent environment, stale index locks, corrupt state moved aside.
+//! a kill -9, a filtered agent environment, stale and held index locks, corrupt state moved aside.
 //! Processes are found by a random marker in the run's environment (never by name).
 
 use std::process::{Child, Stdio};
@@ -246,6 +246,29 @@ fn a_corrupt_pr_record_is_moved_aside_and_its_number_not_reused() {
     assert!(stderr(&out).contains("1.json is not a valid PR record"), "{}", stderr(&out));
     assert!(!rec.exists());
     assert!(row(&plan(&repo), "01").contains("| ✅ Done | #2 |"), "{}", plan(&repo));
+}
+
+#[test]
+fn a_held_index_lock_stops_the_run() {
+    let repo = Repo::demo();
+    crash_run(&repo, "commit_tree_written#1");
+    let lock = repo.root.join(".git/worktrees/demo-m1/index.lock");
+    let ready = repo.tmp.path().join("holding");
+    // A live process holds the worktree's index.lock open, as a running `git commit` does.
+    let script = format!("import time\nf = open({lock:?}, 'w')\nopen({ready:?}, 'w').close()\ntime.sleep(60)\n");
+    let mut holder = std::process::Command::new("python3").arg("-c").arg(script).spawn().unwrap();
+    wait_for("the index.lock holder", Duration::from_secs(30), || ready.exists());
+    let out = repo.run(&["m1", "--autonomous"]);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_exit(&out, 3);
+    let err = stderr(&out);
+    assert!(err.contains(&format!("error: {} is held by process {}", lock.display(), holder.id())), "{err}");
+    assert!(lock.exists(), "a held lock is never removed");
+    // Once nobody holds it, the next run removes it and finishes.
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("index.lock (no process held it)"), "{}", stdout(&out));
 }
 
 #[test]
