@@ -1,6 +1,15 @@
 //! Running subprocesses (Verify commands, test suites, agents, the `git` CLI) in their own process
 //! group, with captured output, an optional wall-clock limit, and a group kill on timeout, on
-//! drop, and on demand (panic / Ctrl-C use [`kill_all`]).
+//! drop, and on demand (panic uses [`kill_all`]; Ctrl-C [`terminate_all`], then a kill after a
+//! grace period).
+//!
+//! Nothing outlives a run, even a `kill -9` of it: each child gets `PR_SET_PDEATHSIG(SIGKILL)`
+//! (it dies with the thread that spawned it — every spawn happens on the run's main thread, which
+//! lives as long as the process), and, once [`record_groups_in`] names a file, the running groups
+//! are written there (atomically) together with this run's id, which every child carries in
+//! `RUN_MILESTONE_RUN_ID`. The next run of the milestone (holding its lock) or `cleanup` calls
+//! [`stop_leftovers`]: it kills the processes still in those groups that carry that id (a child's
+//! own children, which the death signal does not reach).
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -18,16 +27,116 @@ static RUNNING: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 /// Environment names removed from every child (the Safety issue fills the deny list).
 static DENIED_ENV: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Sends SIGKILL to every process group this process started that is still running.
-pub fn kill_all() -> usize {
+/// Where the running groups are recorded (see the module docs), once a run holds its lock.
+static RECORD: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// The variable naming the run a process belongs to.
+pub const RUN_ID_ENV: &str = "RUN_MILESTONE_RUN_ID";
+
+/// How long a Ctrl-C waits for a child group to end after SIGTERM before it is killed.
+pub const GRACE: Duration = Duration::from_secs(10);
+
+/// This process's run id (pid and start time), set in every child's environment.
+pub fn run_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        format!("{}-{nanos}", std::process::id())
+    })
+}
+
+fn signal_all(sig: libc::c_int) -> usize {
     let groups: Vec<u32> = RUNNING.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect();
     for pgid in &groups {
         // SAFETY: killpg with a group id we created; errors (already gone) are ignored.
         unsafe {
-            libc::killpg(*pgid as libc::pid_t, libc::SIGKILL);
+            libc::killpg(*pgid as libc::pid_t, sig);
         }
     }
     groups.len()
+}
+
+/// Sends SIGKILL to every process group this process started that is still running.
+pub fn kill_all() -> usize {
+    signal_all(libc::SIGKILL)
+}
+
+/// Sends SIGTERM to every running process group (a Ctrl-C: each gets [`GRACE`] to end).
+pub fn terminate_all() -> usize {
+    signal_all(libc::SIGTERM)
+}
+
+/// The record written to the file of [`record_groups_in`].
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Record {
+    run_id: String,
+    pid: u32,
+    groups: Vec<u32>,
+}
+
+fn write_record(path: &Path, groups: &BTreeSet<u32>) {
+    let record =
+        Record { run_id: run_id().to_string(), pid: std::process::id(), groups: groups.iter().copied().collect() };
+    let body = serde_json::to_vec(&record).unwrap_or_default();
+    if let Err(e) = crate::safety::atomic::write_atomic(path, &body) {
+        tracing::warn!("cannot record the running process groups in {}: {e}", path.display());
+    }
+}
+
+/// From now on, the running process groups are recorded in `path` (call it holding the run lock,
+/// after [`stop_leftovers`]).
+pub fn record_groups_in(path: &Path) {
+    let running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+    write_record(path, &running);
+    *RECORD.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.to_path_buf());
+}
+
+/// Adds or removes a running group, keeping the record current.
+fn track(pgid: u32, running: bool) {
+    let mut set = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+    let changed = if running { set.insert(pgid) } else { set.remove(&pgid) };
+    if changed && let Some(path) = RECORD.lock().unwrap_or_else(|p| p.into_inner()).as_deref() {
+        write_record(path, &set);
+    }
+}
+
+/// `(state, process group)` of a live process, from `/proc/<pid>/stat`.
+fn stat_of(pid: u32) -> Option<(char, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let pgrp = fields.nth(1)?.parse().ok()?;
+    Some((state, pgrp))
+}
+
+/// Kills what a dead run recorded in `path` left running: every live process in one of its
+/// groups whose environment carries its run id (so a reused group id is never touched). Returns
+/// how many were killed; the record is removed. Call it holding the milestone's lock.
+pub fn stop_leftovers(path: &Path) -> usize {
+    let Ok(text) = std::fs::read(path) else { return 0 };
+    let _ = std::fs::remove_file(path);
+    let Ok(record) = serde_json::from_slice::<Record>(&text) else { return 0 };
+    if record.groups.is_empty() || record.run_id == run_id() {
+        return 0;
+    }
+    let wanted = format!("{RUN_ID_ENV}={}", record.run_id);
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+    let mut killed = 0;
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Some((state, pgrp)) = stat_of(pid) else { continue };
+        if state == 'Z' || !record.groups.contains(&pgrp) {
+            continue;
+        }
+        let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+        if environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes()) {
+            // SAFETY: kill(2) on a process of the dead run (its group and its run id match).
+            if unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) } == 0 {
+                killed += 1;
+            }
+        }
+    }
+    killed
 }
 
 /// The process groups currently running (for tests and diagnostics).
@@ -67,6 +176,8 @@ pub struct Cmd {
     pub timeout: Option<Duration>,
     /// Keeps the denied environment (the forge's own `git push` needs the user's credentials).
     pub trusted: bool,
+    /// Runs even while a panic or Ctrl-C stops the run (the token revocation after a panic).
+    pub after_stop: bool,
 }
 
 impl Cmd {
@@ -79,6 +190,7 @@ impl Cmd {
             stdin: None,
             timeout: None,
             trusted: false,
+            after_stop: false,
         }
     }
 
@@ -115,6 +227,12 @@ impl Cmd {
     /// Runs with the full environment (not for agents or tests).
     pub fn trusted(mut self) -> Cmd {
         self.trusted = true;
+        self
+    }
+
+    /// Not stopped by a requested panic or Ctrl-C (for what a panic itself runs).
+    pub fn after_stop(mut self) -> Cmd {
+        self.after_stop = true;
         self
     }
 
@@ -189,7 +307,53 @@ impl Drop for Guard {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-        RUNNING.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.pgid);
+        track(self.pgid, false);
+    }
+}
+
+impl Guard {
+    /// Stops the group for a panic (SIGKILL now) or a Ctrl-C (SIGTERM, then SIGKILL once the
+    /// leader has exited or [`GRACE`] ran out — a panic cuts the wait short).
+    fn stop(&mut self, why: crate::safety::signals::Requested) {
+        use crate::safety::signals::{Requested, requested};
+        if why == Requested::Interrupt {
+            // SAFETY: killpg on the group we created.
+            unsafe {
+                libc::killpg(self.pgid as libc::pid_t, libc::SIGTERM);
+            }
+            let deadline = Instant::now() + GRACE;
+            while Instant::now() < deadline && requested() != Some(Requested::Panic) {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        // SAFETY: killpg on the group we created; ESRCH when it is already empty is fine.
+        unsafe {
+            libc::killpg(self.pgid as libc::pid_t, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+        self.done = true;
+    }
+}
+
+/// In the child, before exec: die with the spawning thread (see the module docs).
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent died before the prctl: nobody would ever reap or stop us.
+            if libc::getppid() != parent {
+                libc::_exit(137);
+            }
+            Ok(())
+        });
     }
 }
 
@@ -203,9 +367,11 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
             command.env_remove(name);
         }
     }
+    command.env(RUN_ID_ENV, run_id());
     for (k, v) in &cmd.env {
         command.env(k, v);
     }
+    die_with_parent(&mut command);
     command
         .stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -214,7 +380,7 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
     wrap.wrap(ProcessGroup::leader());
     let mut child = wrap.spawn()?;
     let pgid = child.id();
-    RUNNING.lock().unwrap_or_else(|p| p.into_inner()).insert(pgid);
+    track(pgid, true);
     let stdin = child.stdin().take();
     let stdout = child.stdout().take();
     let stderr = child.stderr().take();
@@ -256,11 +422,11 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
             let _ = guard.child.kill();
             break guard.child.wait().ok();
         }
-        if crate::safety::signals::requested().is_some() {
-            // Panic or Ctrl-C: the group dies now; the caller sees an interrupted run.
-            let _ = guard.child.kill();
-            let _ = guard.child.wait();
-            guard.done = true;
+        if !cmd.after_stop
+            && let Some(why) = crate::safety::signals::requested()
+        {
+            // Panic or Ctrl-C: the group is stopped; the caller sees an interrupted run.
+            guard.stop(why);
             return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "stopped by a panic or an interrupt"));
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -1,5 +1,6 @@
 //! `run-milestone cleanup <M> [--force]`: remove the milestone's worktree (the seed's completion
-//! step); `--force` discards uncommitted work in it (the seed's "Discard Worktree").
+//! step); `--force` discards uncommitted work in it (the seed's "Discard Worktree"). It holds the
+//! milestone's lock meanwhile, and stops what a killed run left running.
 
 use std::path::Path;
 
@@ -18,6 +19,15 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, force: bool) -> Result<i32, Er
         )
         .with_hint("wait for it, or stop it with `run-milestone panic`"));
     }
+    // Held while removing, so no run starts meanwhile; a killed run's leftover processes die.
+    let state = ws.state_dir().join(id.to_string());
+    let _lock = if state.is_dir() {
+        let lock = crate::safety::lock::acquire(&state, &id.to_string())?;
+        crate::engine::bootstrap::stop_leftovers(ui, &state);
+        Some(lock)
+    } else {
+        None
+    };
     let path = ws.worktree_path(&id.to_string());
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let shown = format!("../{name}");

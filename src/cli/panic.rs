@@ -2,7 +2,8 @@
 //! repository through their lock files (never by process name), signals each one (SIGUSR1: the
 //! run kills its agent and test process groups, saves state, leaves its open PR in draft and exits
 //! 3), waits for them to stop, then asks `Revoke GitHub token? yes | no` (without a terminal it
-//! prints the steps and does not wait).
+//! prints the steps and does not wait). A run that is still alive when the wait runs out is
+//! reported as not halted (exit 1), never as saved.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -23,6 +24,14 @@ fn alive(pid: u32) -> bool {
     exists && !zombie
 }
 
+/// How long `panic` waits for each run to stop (`RUN_MILESTONE_PANIC_WAIT_SECONDS`, for tests).
+fn wait_limit() -> Duration {
+    let secs = std::env::var("RUN_MILESTONE_PANIC_WAIT_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+    Duration::from_secs(secs)
+}
+
+/// Signals every run of the repository; exit 0 when each one stopped, 1 when one could not be
+/// signalled or was still running when the wait ran out (it says so, and how to stop it).
 pub fn run(ui: &Ui, dir: &Path) -> Result<i32, Error> {
     let (ws, _) = Workspace::discover(dir)?;
     let runs = running(&ws.state_dir());
@@ -31,9 +40,12 @@ pub fn run(ui: &Ui, dir: &Path) -> Result<i32, Error> {
     if runs.is_empty() {
         ui.line("No run of this repository is in progress.");
     }
+    let limit = wait_limit();
+    let (mut halted, mut failed) = (0, 0);
     for (milestone, pid) in &runs {
         if *pid == 0 {
             ui.warn(format!("milestone {milestone} is locked but its pid is unknown: stop it by hand"));
+            failed += 1;
             continue;
         }
         // SAFETY: kill(2) with a pid read from our own lock's pid file.
@@ -43,28 +55,38 @@ pub fn run(ui: &Ui, dir: &Path) -> Result<i32, Error> {
                 "could not signal the run of {milestone} (pid {pid}): {}",
                 std::io::Error::last_os_error()
             ));
+            failed += 1;
             continue;
         }
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + limit;
         while alive(*pid) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
         if alive(*pid) {
-            ui.warn(format!("the run of {milestone} (pid {pid}) is still stopping"));
+            ui.line(format!(
+                "✗ Not halted: the run of {milestone} (pid {pid}) is still running after {}s; stop it with `kill -9 {pid}` (a killed run resumes safely)",
+                limit.as_secs()
+            ));
+            failed += 1;
         } else {
             ui.ok(format!("Execution halted: {milestone} (pid {pid})"));
+            halted += 1;
         }
     }
-    if !runs.is_empty() {
-        ui.ok("State saved to IMPLEMENTATION_PLAN.md (by each run)");
+    if halted > 0 {
+        ui.ok(if failed == 0 {
+            "State saved to IMPLEMENTATION_PLAN.md (by each run)"
+        } else {
+            "State saved to IMPLEMENTATION_PLAN.md (by each halted run)"
+        });
     }
     let origin = crate::safety::revoke::token_origin();
     if std::io::stdin().is_terminal() {
         let mut lines = super::prompt::stdin_lines();
-        let mut read = || lines.read_line();
+        let mut read = || lines.read_answer();
         crate::safety::revoke::ask(ui, &origin, Some(&mut read));
     } else {
         crate::safety::revoke::ask(ui, &origin, None);
     }
-    Ok(0)
+    Ok(if failed == 0 { 0 } else { 1 })
 }

@@ -2,56 +2,218 @@
 //! the allowed commands) and read a command. Plain lines when stdin is not a terminal (so runs can
 //! be scripted: `printf 'skip\nabort\n' | run-milestone m1`) or when `RUN_MILESTONE_PLAIN_PROMPT=1`;
 //! a line editor with history when it is. End of input means `abort`.
+//!
+//! stdin is read on a helper thread: the prompt waits for its line on a channel and gives up as
+//! soon as a panic (`run-milestone panic`, SIGUSR1) or a Ctrl-C is requested, so a run parked at a
+//! prompt stops at once.
 
 use std::io::{BufRead, IsTerminal};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::Duration;
 
 use crate::engine::decide::{Command, Decider, Decision, Stop, StopKind};
+use crate::safety::signals::{self, Requested};
 use crate::ui::Ui;
 
 /// Where command lines come from.
 pub trait LineSource {
-    /// The next line, or `None` at end of input.
+    /// The next line, or `None` at end of input (or when a panic or Ctrl-C cut the wait short).
     fn read_line(&mut self) -> Option<String>;
+
+    /// A reply to a question asked *because of* a panic (the token revocation): like
+    /// [`LineSource::read_line`], but only a Ctrl-C cuts it short.
+    fn read_answer(&mut self) -> Option<String> {
+        self.read_line()
+    }
+
+    /// Whether a person at a terminal types these lines (free questions are only asked then).
+    fn is_terminal(&self) -> bool {
+        false
+    }
 }
 
-/// Plain lines from stdin.
-pub struct PlainLines;
+/// How often a waiting prompt looks at the signal flags.
+const POLL: Duration = Duration::from_millis(50);
 
-impl LineSource for PlainLines {
-    fn read_line(&mut self) -> Option<String> {
-        let mut line = String::new();
-        match std::io::stdin().lock().read_line(&mut line) {
-            Ok(0) | Err(_) => None,
-            Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+/// What a line is awaited for (a panic ends the wait for a command, not for an answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    Command,
+    Answer,
+}
+
+/// A blocking line reader driven on a helper thread: each read asks the thread for one line and
+/// waits for it on a channel, giving up when `stopped(wait)` says so. A line asked for but not
+/// yet typed is kept for the next call.
+pub struct Threaded {
+    requests: Sender<()>,
+    lines: Receiver<Option<String>>,
+    pending: bool,
+    stopped: Box<dyn Fn(Wait) -> bool>,
+    terminal: bool,
+}
+
+impl Threaded {
+    /// Runs `read` (one blocking line per call, `None` at the end) on a helper thread.
+    pub fn new(
+        mut read: impl FnMut() -> Option<String> + Send + 'static,
+        stopped: impl Fn(Wait) -> bool + 'static,
+        terminal: bool,
+    ) -> Threaded {
+        let (requests, asked) = channel::<()>();
+        let (send, lines) = channel();
+        let spawned = std::thread::Builder::new().name("stdin".into()).spawn(move || {
+            while asked.recv().is_ok() {
+                let line = read();
+                let end = line.is_none();
+                if send.send(line).is_err() || end {
+                    break;
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start the stdin thread: {e}");
+        }
+        Threaded { requests, lines, pending: false, stopped: Box::new(stopped), terminal }
+    }
+}
+
+impl Threaded {
+    fn wait(&mut self, wait: Wait) -> Option<String> {
+        if !self.pending {
+            if self.requests.send(()).is_err() {
+                return None;
+            }
+            self.pending = true;
+        }
+        loop {
+            if (self.stopped)(wait) {
+                return None;
+            }
+            match self.lines.recv_timeout(POLL) {
+                Ok(line) => {
+                    self.pending = false;
+                    return line;
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
         }
     }
 }
 
-/// A line editor with history (rustyline), for terminals.
-pub struct EditorLines(rustyline::DefaultEditor);
+impl LineSource for Threaded {
+    fn read_line(&mut self) -> Option<String> {
+        self.wait(Wait::Command)
+    }
+
+    fn read_answer(&mut self) -> Option<String> {
+        self.wait(Wait::Answer)
+    }
+
+    fn is_terminal(&self) -> bool {
+        self.terminal
+    }
+}
+
+/// One plain line from stdin (`None` at the end).
+fn plain_line() -> Option<String> {
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+    }
+}
+
+/// The terminal's settings before the line editor ran, restored when a signal cuts a prompt
+/// short (the editor's raw mode must not outlive the run).
+struct TermiosGuard(Option<libc::termios>);
+
+impl TermiosGuard {
+    fn save() -> TermiosGuard {
+        // SAFETY: tcgetattr fills the struct for fd 0; on failure it is not used.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            TermiosGuard((libc::tcgetattr(0, &mut t) == 0).then_some(t))
+        }
+    }
+
+    fn restore(&self) {
+        if let Some(t) = &self.0 {
+            // SAFETY: restoring settings read from the same fd.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, t);
+            }
+        }
+    }
+}
+
+/// The line editor on its helper thread, restoring the terminal when a prompt is cut short.
+struct EditorLines {
+    inner: Threaded,
+    saved: TermiosGuard,
+}
+
+impl EditorLines {
+    fn restored(&self, line: Option<String>) -> Option<String> {
+        if line.is_none() && signals::requested().is_some() {
+            self.saved.restore();
+        }
+        line
+    }
+}
 
 impl LineSource for EditorLines {
     fn read_line(&mut self) -> Option<String> {
-        match self.0.readline("") {
-            Ok(line) => {
-                let _ = self.0.add_history_entry(line.as_str());
-                Some(line)
-            }
-            Err(_) => None,
-        }
+        let line = self.inner.read_line();
+        self.restored(line)
+    }
+
+    fn read_answer(&mut self) -> Option<String> {
+        let line = self.inner.read_answer();
+        self.restored(line)
+    }
+
+    fn is_terminal(&self) -> bool {
+        true
     }
 }
 
-/// The line source for this process: the editor on a terminal, plain lines otherwise.
+/// A wait for a command ends on any requested stop; a wait for an answer (after a panic) only
+/// on a Ctrl-C.
+fn cut_short(wait: Wait) -> bool {
+    match signals::requested() {
+        Some(Requested::Panic) => wait == Wait::Command,
+        Some(Requested::Interrupt) => true,
+        None => false,
+    }
+}
+
+/// The line source for this process: the editor on a terminal, plain lines otherwise; both read
+/// on a helper thread and give up on a panic or Ctrl-C.
 pub fn stdin_lines() -> Box<dyn LineSource> {
     let forced_plain = std::env::var("RUN_MILESTONE_PLAIN_PROMPT").is_ok_and(|v| v == "1");
+    let terminal = std::io::stdin().is_terminal();
     if !forced_plain
-        && std::io::stdin().is_terminal()
-        && let Ok(editor) = rustyline::DefaultEditor::new()
+        && terminal
+        && let Ok(mut editor) = rustyline::DefaultEditor::new()
     {
-        return Box::new(EditorLines(editor));
+        let saved = TermiosGuard::save();
+        let read = move || match editor.readline("") {
+            Ok(line) => {
+                let _ = editor.add_history_entry(line.as_str());
+                Some(line)
+            }
+            // Ctrl-C in the editor (raw mode: no SIGINT) is an interrupt like any other.
+            Err(rustyline::error::ReadlineError::Interrupted) => {
+                signals::request_interrupt();
+                None
+            }
+            Err(_) => None,
+        };
+        return Box::new(EditorLines { inner: Threaded::new(read, cut_short, true), saved });
     }
-    Box::new(PlainLines)
+    Box::new(Threaded::new(plain_line, cut_short, terminal))
 }
 
 /// What each command does (the seed's command tables), for `help`.
@@ -90,6 +252,16 @@ impl Decider for Interactive {
         stop.print(ui);
         loop {
             let Some(line) = self.lines.read_line() else {
+                // A panic or Ctrl-C while waiting: the engine sees the signal, not a typed command.
+                match signals::requested() {
+                    Some(Requested::Panic) => {
+                        return Decision { command: Command::Panic, answer: None, automatic: false };
+                    }
+                    Some(Requested::Interrupt) => {
+                        return Decision { command: Command::Abort, answer: None, automatic: false };
+                    }
+                    None => {}
+                }
                 ui.line("(end of input: abort)");
                 return Decision { command: Command::Abort, answer: None, automatic: false };
             };
@@ -155,7 +327,11 @@ impl Decider for Interactive {
     }
 
     fn read_line(&mut self) -> Option<String> {
-        self.lines.read_line()
+        self.lines.read_answer()
+    }
+
+    fn terminal(&self) -> bool {
+        self.lines.is_terminal()
     }
 }
 
@@ -240,5 +416,49 @@ mod tests {
         assert_eq!((d.command, d.answer), (Command::Skip, None));
         let (d, _) = run(vec!["status", "help", "panic"], &stop);
         assert_eq!(d.command, Command::Panic, "status and help still work there");
+    }
+
+    #[test]
+    fn a_waiting_prompt_gives_up_when_stopped_and_keeps_the_late_line() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let (asked_tx, asked_rx) = channel::<()>();
+        let (typed_tx, typed_rx) = channel::<String>();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let mut src = Threaded::new(
+            move || {
+                asked_tx.send(()).unwrap();
+                typed_rx.recv().ok()
+            },
+            move |wait| wait == Wait::Command && flag.load(Ordering::SeqCst),
+            false,
+        );
+        // The stop is requested while the reader is blocked waiting for a line.
+        let setter = std::thread::spawn({
+            let stop = stop.clone();
+            move || {
+                asked_rx.recv().unwrap();
+                stop.store(true, Ordering::SeqCst);
+                asked_rx
+            }
+        });
+        assert_eq!(src.read_line(), None, "the wait for a command is cut short");
+        let asked_rx = setter.join().unwrap();
+        // A wait for an answer (the question after a panic) is not; the line typed afterwards
+        // answers it, and no second read was started for it.
+        typed_tx.send("yes".into()).unwrap();
+        assert_eq!(src.read_answer().as_deref(), Some("yes"));
+        assert!(asked_rx.try_recv().is_err(), "one read per line");
+        stop.store(false, Ordering::SeqCst);
+        typed_tx.send("abort".into()).unwrap();
+        assert_eq!(src.read_line().as_deref(), Some("abort"));
+        asked_rx.recv().unwrap();
+        typed_tx.send("skip".into()).unwrap();
+        assert_eq!(src.read_line().as_deref(), Some("skip"));
+        asked_rx.recv().unwrap();
+        drop(typed_tx);
+        assert_eq!(src.read_line(), None, "end of input");
+        assert!(!src.is_terminal());
     }
 }

@@ -1,5 +1,10 @@
 //! The seed's bootstrap (steps 1–9): find and load the milestone, the quality gate, the milestone
 //! branch, the worktree (locked), a clean baseline — each step printing its `✓ …` line.
+//!
+//! [`bootstrap`] builds the session; [`start`] (run start, publishing the milestone branch, the
+//! baseline) runs with it, so a stop there is handled like any stop of the main loop. A stop
+//! before the session exists comes back as an [`EarlyStop`]; a panic at the quality gate is
+//! handled where it happens (journal, alert, block, token question).
 
 use std::path::Path;
 
@@ -87,21 +92,83 @@ fn write_gate_state(dir: &Path, fingerprint: &str, approved: bool) -> Result<(),
         .map_err(|e| Error::internal(format!("cannot write gate state: {e}")))
 }
 
-/// Runs bootstrap and returns the session the main loop works with.
+/// The file (in the milestone's state dir) recording the running process groups.
+pub const PROCESSES_FILE: &str = "processes.json";
+
+/// Kills what a killed run of the milestone whose state is in `state_dir` left running (see
+/// [`crate::process::stop_leftovers`]) and says so. Call it holding the milestone's lock.
+pub fn stop_leftovers(ui: &Ui, state_dir: &Path) {
+    let n = crate::process::stop_leftovers(&state_dir.join(PROCESSES_FILE));
+    if n > 0 {
+        ui.ok(format!("Stopped {} left over from the interrupted run", gate::plural(n, "process", "processes")));
+    }
+}
+
+/// A bootstrap that stopped before the session existed, with what it had got so far.
+#[derive(Debug)]
+pub struct EarlyStop {
+    pub halt: Halt,
+    /// Telegram, when bootstrap got as far as reading its configuration.
+    pub notifier: Option<crate::notify::Telegram>,
+    /// The command taken at the quality gate, when it was asked.
+    pub gate: Option<Command>,
+    /// Bootstrap held the milestone's lock (before it, the run was refused: nothing is written).
+    pub locked: bool,
+}
+
+/// The quality gate's outcome, journaled by [`start`] once the session exists.
+#[derive(Debug, Default)]
+pub struct Gate {
+    /// The command taken at its stop, when it stopped.
+    pub command: Option<Command>,
+    /// The findings, for the `run_started` entry.
+    pub note: serde_json::Value,
+}
+
+/// What bootstrap has that an early stop still needs.
+#[derive(Default)]
+struct Early {
+    notifier: Option<crate::notify::Telegram>,
+    gate: Gate,
+    locked: bool,
+}
+
+/// Runs bootstrap up to the session the main loop works with (and the quality gate's outcome,
+/// for [`start`] to journal).
 pub fn bootstrap<'a>(
     ui: &'a Ui,
     dir: &Path,
     id: &MilestoneId,
     opts: RunOptions,
     decider: Box<dyn Decider>,
+) -> Result<(Session<'a>, Gate), Box<EarlyStop>> {
+    let mut early = Early::default();
+    match assemble(ui, dir, id, opts, decider, &mut early) {
+        Ok(session) => Ok((session, early.gate)),
+        Err(halt) => Err(Box::new(EarlyStop {
+            halt,
+            notifier: early.notifier.take(),
+            gate: early.gate.command,
+            locked: early.locked,
+        })),
+    }
+}
+
+fn assemble<'a>(
+    ui: &'a Ui,
+    dir: &Path,
+    id: &MilestoneId,
+    opts: RunOptions,
+    decider: Box<dyn Decider>,
+    early: &mut Early,
 ) -> Result<Session<'a>, Halt> {
     let setup = Setup::load(dir, id)?;
-    let Some(test_command) = setup.config.test_command.clone() else {
+    if setup.config.test_command.is_none() {
         return Err(Halt::Error(
             Error::input(".run-milestone.yml: `test_command` is not set: it is required to run a milestone (the baseline, the full suite after each issue and the local CI run it)")
                 .with_hint("add e.g. `test_command: pytest -q`; `--dry-run` and `check` work without it"),
         ));
-    };
+    }
     check_checkout(&setup, opts.no_worktree)?;
     // The GitHub forge connects before any work starts: no token, a rejected token, a forbidden
     // scope, or a base branch that is GitHub's default branch stop here, before a branch or a
@@ -124,6 +191,7 @@ pub fn bootstrap<'a>(
     let state_dir = milestone_state_dir(&setup);
     // One run per milestone: taken before anything is written.
     let lock = crate::safety::lock::acquire(&state_dir, &setup.id.to_string())?;
+    early.locked = true;
     let journal_path = state_dir.join("journal.jsonl");
     let resumed = !Journal::read(&journal_path).is_empty();
     let title = if opts.autonomous {
@@ -139,6 +207,9 @@ pub fn bootstrap<'a>(
     ui.ok(format!("Milestone folder exists ({})", setup.milestone.display_path(&setup.milestone.dir.path).display()));
     ui.ok("Implementation plan loaded");
     ui.ok(if resumed { "Previous run found (resuming)" } else { "First run detected" });
+    // What a killed run (kill -9) left running dies before anything else starts.
+    stop_leftovers(ui, &state_dir);
+    crate::process::record_groups_in(&state_dir.join(PROCESSES_FILE));
     // No production secrets near agents: a filtered environment for agent and test processes.
     let mut deny = setup.config.policy.deny_env.clone();
     deny.extend(["GH_TOKEN", "GITHUB_TOKEN"].map(String::from));
@@ -150,8 +221,8 @@ pub fn bootstrap<'a>(
         ui.warn(format!("removed from the agent and test environment: {}", denied.join(", ")));
     }
     crate::process::set_denied_env(denied);
-    let notifier = crate::notify::Telegram::from_config(&setup.config.notify)?;
-    let journal = Journal::open(&journal_path)
+    early.notifier = crate::notify::Telegram::from_config(&setup.config.notify)?;
+    let mut journal = Journal::open(&journal_path)
         .map_err(|e| Error::internal(format!("cannot open the journal {}: {e}", journal_path.display())))?;
 
     let Setup { id, ws, repo, config, milestone, protected } = setup;
@@ -162,8 +233,6 @@ pub fn bootstrap<'a>(
     // Step 0: the quality gate — first run, or whenever the plan or a spec changed since it passed.
     let fingerprint = gate::fingerprint(&milestone);
     ui.blank();
-    let mut gate_note = json!(null);
-    let mut gate_decision: Option<Command> = None;
     if opts.skip_plan_review {
         ui.line("🔍 Quality Gate");
         ui.line("⏭️ Skipped (--skip-plan-review)");
@@ -174,7 +243,7 @@ pub fn bootstrap<'a>(
         ui.line("Invoking plan-review...");
         ui.blank();
         let report = gate::review(&milestone, GateLimits::default());
-        gate_note = json!({"critical": report.critical, "warnings": report.warnings});
+        early.gate.note = json!({"critical": report.critical, "warnings": report.warnings});
         if report.passed() {
             for l in report.render() {
                 ui.line(l);
@@ -187,14 +256,38 @@ pub fn bootstrap<'a>(
             let mut stop = Stop::new(StopKind::QualityGate, headline, lines, &[Command::Approve, Command::Abort]);
             // No PRs yet: the forge is not set up before the gate passes.
             stop.status = super::status::current_state(&id, &milestone.plan, &[]);
+            if !decider.is_autonomous() {
+                let note = format!("⏸ run-milestone {id} waits for you: {}\n{}", stop.headline, stop.allowed_line());
+                super::notify::send_with(ui, early.notifier.as_ref(), Some(&mut journal), &note);
+            }
             let decision = decider.decide(ui, &stop);
-            gate_decision = Some(decision.command);
+            // A panic or Ctrl-C that cut the prompt short is no command of anybody's.
+            let signalled = crate::safety::signals::requested();
+            if signalled.is_none() {
+                early.gate.command = Some(decision.command);
+            }
+            let typed_panic = signalled.is_none() && decision.command == Command::Panic;
+            if typed_panic || signalled == Some(crate::safety::signals::Requested::Panic) {
+                if typed_panic {
+                    crate::safety::signals::request_panic();
+                }
+                let parts = super::panic::Parts {
+                    ui,
+                    id: &id,
+                    journal: &mut journal,
+                    notifier: early.notifier.as_ref(),
+                    decider: &mut *decider,
+                    typed: typed_panic,
+                };
+                super::panic::halt_with(parts, None, crate::process::kill_all());
+                return Err(Halt::Panic);
+            }
             match decision.command {
+                _ if signalled.is_some() => return Err(Halt::Abort("interrupted (Ctrl-C): state saved".into())),
                 Command::Approve => {}
-                Command::Panic => return Err(Halt::Panic),
                 _ => return Err(Halt::Abort("Fix issues in IMPLEMENTATION_PLAN.md".into())),
             }
-            gate_note["approved"] = json!(true);
+            early.gate.note["approved"] = json!(true);
             ui.ok("Approved (recorded)");
             write_gate_state(&state_dir, &fingerprint, true)?;
         }
@@ -257,7 +350,7 @@ pub fn bootstrap<'a>(
         guarded.protect(&default)?;
     }
     let forge: Box<dyn crate::forge::Forge> = Box::new(guarded);
-    let mut session = Session {
+    Ok(Session {
         ui,
         id,
         ws,
@@ -279,8 +372,17 @@ pub fn bootstrap<'a>(
         _lock: lock,
         current_pr: None,
         panic_typed: false,
-        notifier,
-    };
+        notifier: early.notifier.take(),
+    })
+}
+
+/// The rest of bootstrap, with the session: the quality gate's command journaled, the run start
+/// (journal, Telegram), the milestone branch brought level with the forge and published, and the
+/// baseline (step 8), which must pass.
+pub fn start(session: &mut Session, gate: Gate) -> Result<(), Halt> {
+    let ui = session.ui;
+    let gate_decision = gate.command;
+    let gate_note = gate.note;
     if let Some(command) = gate_decision {
         *session.stats.commands_used.entry(command.name().to_string()).or_default() += 1;
         if command == Command::Approve {
@@ -296,7 +398,7 @@ pub fn bootstrap<'a>(
         session.id,
         if session.opts.autonomous { "autonomous" } else { "interactive" }
     );
-    super::notify::send(&mut session, &started);
+    super::notify::send(session, &started);
     session.log(
         "run_started",
         json!({"milestone": session.id.to_string(), "mode": if session.opts.autonomous { "autonomous" } else { "interactive" },
@@ -305,6 +407,7 @@ pub fn bootstrap<'a>(
     )?;
     // GitHub may have merged PRs since the last run: bring the local milestone branch (and the
     // worktree on it) level before anything builds on it.
+    let base = session.base_branch();
     if let Err(e) = session.forge.sync_branch(&base) {
         ui.warn(format!("could not update {base} from the forge: {e}"));
     }
@@ -318,7 +421,8 @@ pub fn bootstrap<'a>(
     session.forge.push(&base).map_err(|e| session.forge_fail(e))?;
 
     // Step 8: a clean baseline.
-    let f = super::task::run_shell(&session, &test_command, "Baseline tests")?;
+    let test_command = session.test_command();
+    let f = super::task::run_shell(session, &test_command, "Baseline tests")?;
     let run = TestRun::new(&test_command, f);
     session.log("baseline", json!({"passed": run.passed(), "exit": run.finished.code}))?;
     if !run.passed() {
@@ -336,7 +440,7 @@ pub fn bootstrap<'a>(
     }
     let passed = run.counts.passed.map(|n| format!(" ({n} passed)")).unwrap_or_default();
     ui.ok(format!("Baseline tests passing{passed}"));
-    Ok(session)
+    Ok(())
 }
 
 /// The checkout checks a run makes before anything is written, shared with `--dry-run` (they

@@ -141,6 +141,11 @@ pub trait Decider {
     fn read_line(&mut self) -> Option<String> {
         None
     }
+    /// Whether a person at a terminal would answer [`Decider::read_line`] (free questions such
+    /// as the token revocation are only asked then; otherwise their steps are printed).
+    fn terminal(&self) -> bool {
+        false
+    }
 }
 
 /// The seed's "Autonomous Mode Behavior": never prompts.

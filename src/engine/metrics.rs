@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::session::{IssueMetrics, Session};
+use super::session::{IssueMetrics, RunOptions, Session, Stats};
+use crate::ui::Ui;
 
 #[derive(Serialize)]
 struct Issues {
@@ -44,18 +45,23 @@ struct Metrics<'a> {
 
 /// The metrics JSON of a run so far (pretty-printed, redacted).
 pub fn render(s: &Session) -> String {
-    let st = &s.stats;
-    let mode = if s.opts.autonomous {
+    document(&s.id.to_string(), &s.opts, s.started.elapsed().as_secs(), &s.stats)
+}
+
+/// The document from its parts (a run that stopped in bootstrap has no session: its counters are
+/// zero but for the quality gate's command).
+pub fn document(milestone: &str, opts: &RunOptions, duration_seconds: u64, st: &Stats) -> String {
+    let mode = if opts.autonomous {
         "autonomous"
-    } else if s.opts.subagent {
+    } else if opts.subagent {
         "subagent"
     } else {
         "interactive"
     };
     let m = Metrics {
-        milestone: s.id.to_string(),
+        milestone: milestone.to_string(),
         mode,
-        duration_seconds: s.started.elapsed().as_secs(),
+        duration_seconds,
         issues: Issues { attempted: st.attempted.len(), completed: st.completed.len(), skipped: st.skipped.len() },
         tasks: Tasks { total: st.tasks_total, tdd_compliant: st.tdd_compliant, tdd_violations: st.tdd_violations },
         reviews: Reviews {
@@ -74,15 +80,21 @@ pub fn render(s: &Session) -> String {
 
 /// Prints or writes the metrics as the opts ask.
 pub fn emit(s: &Session) -> Result<(), crate::error::Error> {
-    if !s.opts.metrics && s.opts.metrics_file.is_none() {
+    emit_document(s.ui, &s.opts, || render(s))
+}
+
+/// Prints `json()` last on stdout (`--metrics`) or writes it to `--metrics-file`; nothing
+/// without either flag.
+pub fn emit_document(ui: &Ui, opts: &RunOptions, json: impl FnOnce() -> String) -> Result<(), crate::error::Error> {
+    if !opts.metrics && opts.metrics_file.is_none() {
         return Ok(());
     }
-    let json = render(s);
-    match &s.opts.metrics_file {
+    let json = json();
+    match &opts.metrics_file {
         Some(path) => crate::safety::atomic::write_atomic(path, format!("{json}\n").as_bytes())
             .map_err(|e| crate::error::Error::internal(format!("cannot write {}: {e}", path.display()))),
         None => {
-            s.ui.line(json);
+            ui.line(json);
             Ok(())
         }
     }

@@ -1,10 +1,17 @@
-//! `panic` at a prompt: the seed's kill switch. Execution stops at once, state is saved (the plan
-//! and the journal are always current), and the 🚨 block is printed. (The Safety issue adds the
-//! process-group kill, drafting the open PR, Telegram and the token revocation prompt.)
+//! `panic`: the seed's kill switch, typed at a prompt or sent by `run-milestone panic` (SIGUSR1).
+//! Execution stops at once: every agent and test process group is killed, the open PR is left in
+//! draft, the panic is journaled with a timestamp, the Telegram alert goes out, the 🚨 block is
+//! printed (state is saved: the plan and the journal are always current); where `panic` was typed
+//! the token revocation follows. The same happens when it comes during bootstrap, before there is
+//! a session (no PR then).
 
 use serde_json::json;
 
+use super::decide::Decider;
 use super::session::Session;
+use crate::milestone::MilestoneId;
+use crate::notify::Telegram;
+use crate::safety::journal::Journal;
 use crate::ui::Ui;
 
 /// The seed's `🚨 PANIC triggered` block.
@@ -19,10 +26,20 @@ pub fn print_block(ui: &Ui, draft_pr: Option<u64>) {
     }
 }
 
-/// Halts the run after `panic` (typed at a prompt, or SIGUSR1 from `run-milestone panic`):
-/// kills every process group we started, leaves the open PR in draft, journals the panic with a
-/// timestamp, prints the block; where `panic` was typed, asks about revoking the GitHub token.
+/// What a panic needs from the run, whether or not its session exists yet.
+pub struct Parts<'a, 'u> {
+    pub ui: &'u Ui,
+    pub id: &'a MilestoneId,
+    pub journal: &'a mut Journal,
+    pub notifier: Option<&'a Telegram>,
+    pub decider: &'a mut dyn Decider,
+    /// `panic` was typed at this process's prompt (then the token question follows).
+    pub typed: bool,
+}
+
+/// Halts the run after `panic` (typed at a prompt, or SIGUSR1 from `run-milestone panic`).
 pub fn halt(s: &mut Session) {
+    // The agents stop first; the PR is drafted while nothing else can touch it.
     let killed = crate::process::kill_all();
     let mut drafted = None;
     if let Some(pr) = s.current_pr {
@@ -31,23 +48,39 @@ pub fn halt(s: &mut Session) {
             Err(e) => s.ui.warn(format!("could not leave PR #{pr} in draft: {e}")),
         }
     }
-    let typed = s.panic_typed;
-    let _ = s.journal.append(
+    let parts = Parts {
+        ui: s.ui,
+        id: &s.id,
+        journal: &mut s.journal,
+        notifier: s.notifier.as_ref(),
+        decider: &mut *s.decider,
+        typed: s.panic_typed,
+    };
+    halt_with(parts, drafted, killed);
+}
+
+/// The panic itself, from whatever the run has (bootstrap calls it before the session exists).
+pub fn halt_with(p: Parts<'_, '_>, drafted: Option<u64>, killed: usize) {
+    let _ = p.journal.append(
         "panic",
-        json!({"killed_groups": killed, "source": if typed { "prompt" } else { "signal" }, "draft_pr": drafted}),
+        json!({"killed_groups": killed, "source": if p.typed { "prompt" } else { "signal" }, "draft_pr": drafted}),
     );
-    print_block(s.ui, drafted);
-    super::notify::send(
-        s,
-        &format!(
-            "🚨 PANIC: run-milestone {} halted{}",
-            s.id,
-            drafted.map(|p| format!("; PR #{p} left in draft")).unwrap_or_default()
-        ),
+    print_block(p.ui, drafted);
+    let note = format!(
+        "🚨 PANIC: run-milestone {} halted{}",
+        p.id,
+        drafted.map(|n| format!("; PR #{n} left in draft")).unwrap_or_default()
     );
-    if typed {
+    super::notify::send_with(p.ui, p.notifier, Some(&mut *p.journal), &note);
+    if p.typed {
         let origin = crate::safety::revoke::token_origin();
-        let mut read = || s.decider.read_line();
-        crate::safety::revoke::ask(s.ui, &origin, Some(&mut read));
+        // Without a terminal nobody answers: the steps are printed and nothing waits.
+        if p.decider.terminal() {
+            let decider = p.decider;
+            let mut read = || decider.read_line();
+            crate::safety::revoke::ask(p.ui, &origin, Some(&mut read));
+        } else {
+            crate::safety::revoke::ask(p.ui, &origin, None);
+        }
     }
 }

@@ -21,32 +21,26 @@ use crate::ui::Ui;
 
 /// Runs milestone `id`; returns the exit code (0 finished, 3 aborted) or an error.
 pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, opts: RunOptions, decider: Box<dyn Decider>) -> Result<i32, Error> {
-    let mut s = match bootstrap(ui, dir, id, opts, decider) {
-        Ok(s) => s,
-        Err(Halt::Abort(reason)) => {
-            print_aborted(ui, id, &reason);
-            return Ok(ErrorKind::Stopped.exit_code());
-        }
-        Err(Halt::Panic) => {
-            super::panic::print_block(ui, None);
-            return Ok(ErrorKind::Stopped.exit_code());
-        }
-        Err(Halt::Error(e)) => return Err(e),
+    let started = std::time::Instant::now();
+    let (mut s, gate) = match bootstrap(ui, dir, id, opts.clone(), decider) {
+        Ok(booted) => booted,
+        Err(stop) => return stopped_early(ui, id, &opts, started, *stop),
     };
-    let result = main_loop(&mut s);
+    let result = super::bootstrap::start(&mut s, gate)
+        .and_then(|()| main_loop(&mut s))
+        .and_then(|()| super::summary::finish(&mut s));
     let code = match result {
-        Ok(()) => match super::summary::finish(&mut s) {
-            Ok(()) => {
-                let _ = s.log("run_finished", json!({"outcome": "finished"}));
-                Ok(0)
-            }
-            Err(Halt::Abort(reason)) => Err(Error::stopped(reason)),
-            Err(Halt::Panic) => Err(Error::stopped("panic")),
-            Err(Halt::Error(e)) => Err(e),
-        },
+        Ok(()) => {
+            let _ = s.log("run_finished", json!({"outcome": "finished"}));
+            Ok(0)
+        }
         Err(Halt::Abort(reason)) => {
             let _ = s.log("run_finished", json!({"outcome": "aborted", "reason": reason}));
             print_aborted(ui, id, &reason);
+            if s.opts.autonomous {
+                let note = format!("⛔ run-milestone {} aborted: {reason}", s.id);
+                super::notify::send(&mut s, &note);
+            }
             Ok(ErrorKind::Stopped.exit_code())
         }
         Err(Halt::Panic) => {
@@ -62,6 +56,46 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, opts: RunOptions, decider: Box
     };
     // The metrics are the last thing on stdout, whatever the outcome.
     super::metrics::emit(&s)?;
+    code
+}
+
+/// A stop before the session existed (input errors, the lock, the quality gate, the worktree, the
+/// forge): the same outcome as later — the aborted block, the Telegram message, the metrics once
+/// the run held its lock — with what bootstrap had. (A panic at the gate was handled, and journaled, there.) Nothing else
+/// is journaled: the run's journal starts with `run_started`, and an early stop left nothing to
+/// resume.
+fn stopped_early(
+    ui: &Ui,
+    id: &MilestoneId,
+    opts: &RunOptions,
+    started: std::time::Instant,
+    stop: super::bootstrap::EarlyStop,
+) -> Result<i32, Error> {
+    let notify = |text: String| super::notify::send_with(ui, stop.notifier.as_ref(), None, &text);
+    let code = match stop.halt {
+        Halt::Abort(reason) => {
+            print_aborted(ui, id, &reason);
+            if opts.autonomous {
+                notify(format!("⛔ run-milestone {id} aborted: {reason}"));
+            }
+            Ok(ErrorKind::Stopped.exit_code())
+        }
+        Halt::Panic => Ok(ErrorKind::Stopped.exit_code()),
+        Halt::Error(e) => {
+            notify(format!("🛑 run-milestone {id} stopped: {}", e.message));
+            Err(e)
+        }
+    };
+    // A refused run (bad input, exit 2; already running, exit 4) writes nothing, metrics included.
+    if !stop.locked {
+        return code;
+    }
+    let mut stats = super::session::Stats::default();
+    if let Some(command) = stop.gate {
+        stats.commands_used.insert(command.name().to_string(), 1);
+    }
+    let elapsed = started.elapsed().as_secs();
+    super::metrics::emit_document(ui, opts, || super::metrics::document(&id.to_string(), opts, elapsed, &stats))?;
     code
 }
 

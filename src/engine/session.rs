@@ -274,6 +274,9 @@ impl Session<'_> {
             super::notify::send(self, &note);
         }
         let decision = self.decider.decide(self.ui, &stop);
+        // A panic or Ctrl-C that cut the prompt short: nobody chose a command (and `panic` was not
+        // typed here, so no token question).
+        self.check_signals()?;
         tracing::debug!(issue = ?issue.map(|n| n.to_string()), stop = ?stop.kind, allowed = %stop.allowed_line(), command = %decision.command, automatic = decision.automatic, "decision");
         *self.stats.commands_used.entry(decision.command.name().to_string()).or_default() += 1;
         self.log(

@@ -1,6 +1,10 @@
 //! After a panic, the person is asked `Revoke GitHub token? yes | no`. `yes` runs
 //! `gh auth logout` when `gh` is installed and the token came from it; for a token from
-//! `GH_TOKEN` / `GITHUB_TOKEN` (or without `gh`) it prints how to revoke it on GitHub.
+//! `GH_TOKEN` / `GITHUB_TOKEN` (or without `gh`) it prints how to revoke it on GitHub. Without a
+//! terminal (no `answer`) only the steps are printed: nothing waits for a reply. `gh` runs even
+//! though the panic has stopped the run.
+
+use std::ffi::OsStr;
 
 use crate::process::{Cmd, run};
 use crate::ui::Ui;
@@ -13,20 +17,28 @@ pub enum TokenOrigin {
     None,
 }
 
-fn gh_has_token() -> bool {
+/// The `gh` program used (`gh` on `PATH`; the tests pass a fake).
+const GH: &str = "gh";
+
+fn gh_has_token(gh: &OsStr) -> bool {
     let dir = std::env::temp_dir();
-    run(&Cmd::new("gh", &dir).args(["auth", "token"]).timeout(Some(std::time::Duration::from_secs(10))))
+    run(&Cmd::new(gh, &dir).args(["auth", "token"]).timeout(Some(std::time::Duration::from_secs(10))).after_stop())
         .is_ok_and(|f| f.success() && !f.stdout.trim().is_empty())
 }
 
 /// The token the GitHub forge would use: `GH_TOKEN`, then `GITHUB_TOKEN`, then `gh auth token`.
 pub fn token_origin() -> TokenOrigin {
+    token_origin_from(|name| std::env::var(name).ok(), OsStr::new(GH))
+}
+
+/// [`token_origin`] with the environment lookup and the `gh` program given.
+pub fn token_origin_from(env: impl Fn(&str) -> Option<String>, gh: &OsStr) -> TokenOrigin {
     for name in ["GH_TOKEN", "GITHUB_TOKEN"] {
-        if std::env::var(name).is_ok_and(|v| !v.is_empty()) {
+        if env(name).is_some_and(|v| !v.is_empty()) {
             return TokenOrigin::Env(name);
         }
     }
-    if gh_has_token() { TokenOrigin::GhCli } else { TokenOrigin::None }
+    if gh_has_token(gh) { TokenOrigin::GhCli } else { TokenOrigin::None }
 }
 
 /// How to revoke a token by hand.
@@ -47,6 +59,11 @@ pub fn steps(origin: &TokenOrigin) -> Vec<String> {
 
 /// Asks the question with `answer` (None: no terminal — print the steps, do not wait).
 pub fn ask(ui: &Ui, origin: &TokenOrigin, answer: Option<&mut dyn FnMut() -> Option<String>>) {
+    ask_with(ui, origin, answer, OsStr::new(GH));
+}
+
+/// [`ask`] with the `gh` program given.
+pub fn ask_with(ui: &Ui, origin: &TokenOrigin, answer: Option<&mut dyn FnMut() -> Option<String>>, gh: &OsStr) {
     if *origin == TokenOrigin::None {
         ui.blank();
         ui.line("No GitHub token in use (GH_TOKEN, GITHUB_TOKEN and gh are unset): nothing to revoke.");
@@ -68,15 +85,15 @@ pub fn ask(ui: &Ui, origin: &TokenOrigin, answer: Option<&mut dyn FnMut() -> Opt
     }
     if *origin == TokenOrigin::GhCli {
         let dir = std::env::temp_dir();
-        match run(&Cmd::new("gh", &dir)
+        match run(&Cmd::new(gh, &dir)
             .args(["auth", "logout", "--hostname", "github.com"])
-            .timeout(Some(std::time::Duration::from_secs(30))))
+            .timeout(Some(std::time::Duration::from_secs(30)))
+            .after_stop())
         {
             Ok(f) if f.success() => {
                 ui.ok("gh auth logout: the gh CLI's token is revoked locally");
-                ui.line(
-                    "Also delete it on GitHub if it was a personal access token: https://github.com/settings/tokens",
-                );
+                // (No `token:` in the text: the redactor would take that for an assignment.)
+                ui.line("Also delete it at https://github.com/settings/tokens if it was a personal access token.");
                 return;
             }
             Ok(f) => ui.warn(format!(
@@ -89,5 +106,123 @@ pub fn ask(ui: &Ui, origin: &TokenOrigin, answer: Option<&mut dyn FnMut() -> Opt
     }
     for l in steps(origin) {
         ui.line(l);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    /// A fake `gh`: logged in when `logged_in` (it prints a token), `auth logout` exiting
+    /// `logout_exit`; every call is appended to `calls.log`.
+    fn fake_gh(dir: &Path, logged_in: bool, logout_exit: i32) -> PathBuf {
+        let gh = dir.join("gh");
+        let log = dir.join("calls.log");
+        let token = if logged_in { "echo gho_abcdefghijklmnopqrstuvwxyz0123456789" } else { "exit 1" };
+        let script = format!(
+            "#!/bin/sh\necho \"$*\" >> {}\ncase \"$1 $2\" in\n  'auth token') {token} ;;\n  'auth logout') echo 'Logged out' ; exit {logout_exit} ;;\nesac\n",
+            log.display()
+        );
+        std::fs::write(&gh, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        gh
+    }
+
+    fn calls(dir: &Path) -> String {
+        std::fs::read_to_string(dir.join("calls.log")).unwrap_or_default()
+    }
+
+    fn asked(origin: &TokenOrigin, reply: Option<&str>, gh: &Path) -> (String, u32) {
+        let (ui, buf) = Ui::capture();
+        let mut reads = 0;
+        let mut read = || {
+            reads += 1;
+            reply.map(str::to_string)
+        };
+        ask_with(&ui, origin, Some(&mut read), gh.as_os_str());
+        (String::from_utf8(buf.lock().unwrap().clone()).unwrap(), reads)
+    }
+
+    #[test]
+    fn the_token_origin_is_the_environment_first_then_gh() {
+        let tmp = tempfile::tempdir().unwrap();
+        let gh = fake_gh(tmp.path(), true, 0);
+        let env = |set: &'static str| move |name: &str| (name == set).then(|| "value".to_string());
+        assert_eq!(token_origin_from(env("GH_TOKEN"), gh.as_os_str()), TokenOrigin::Env("GH_TOKEN"));
+        assert_eq!(token_origin_from(env("GITHUB_TOKEN"), gh.as_os_str()), TokenOrigin::Env("GITHUB_TOKEN"));
+        assert_eq!(calls(tmp.path()), "", "gh is not asked when the environment has a token");
+        assert_eq!(token_origin_from(|_| None, gh.as_os_str()), TokenOrigin::GhCli);
+        assert_eq!(calls(tmp.path()), "auth token\n");
+        let logged_out = fake_gh(tmp.path(), false, 0);
+        assert_eq!(token_origin_from(|_| None, logged_out.as_os_str()), TokenOrigin::None);
+        let missing = tmp.path().join("no-such-gh");
+        assert_eq!(token_origin_from(|_| None, missing.as_os_str()), TokenOrigin::None);
+    }
+
+    #[test]
+    fn yes_logs_the_gh_cli_out() {
+        let tmp = tempfile::tempdir().unwrap();
+        let gh = fake_gh(tmp.path(), true, 0);
+        let (out, reads) = asked(&TokenOrigin::GhCli, Some(" YES "), &gh);
+        assert_eq!(reads, 1);
+        assert!(
+            out.starts_with(
+                "\nRevoke GitHub token? yes | no\n✓ gh auth logout: the gh CLI's token is revoked locally\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("Also delete it at https://github.com/settings/tokens if it was a personal access token.\n"),
+            "{out}"
+        );
+        assert_eq!(calls(tmp.path()), "auth logout --hostname github.com\n");
+    }
+
+    #[test]
+    fn a_failed_logout_prints_the_steps() {
+        let tmp = tempfile::tempdir().unwrap();
+        let gh = fake_gh(tmp.path(), true, 1);
+        let (out, _) = asked(&TokenOrigin::GhCli, Some("y"), &gh);
+        assert!(out.contains("warning: gh auth logout failed (exit 1): Logged out\n"), "{out}");
+        assert!(out.contains("To revoke the GitHub token:\n1. Delete the token (the gh CLI's) at "), "{out}");
+    }
+
+    #[test]
+    fn no_or_end_of_input_keeps_the_token() {
+        let tmp = tempfile::tempdir().unwrap();
+        let gh = fake_gh(tmp.path(), true, 0);
+        for reply in [Some("no"), Some(""), None] {
+            let (out, reads) = asked(&TokenOrigin::GhCli, reply, &gh);
+            assert_eq!((out.as_str(), reads), ("\nRevoke GitHub token? yes | no\nToken kept.\n", 1), "{reply:?}");
+        }
+        assert_eq!(calls(tmp.path()), "", "gh auth logout never ran");
+    }
+
+    #[test]
+    fn a_token_from_the_environment_gets_the_steps_even_on_yes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let gh = fake_gh(tmp.path(), true, 0);
+        let (out, _) = asked(&TokenOrigin::Env("GH_TOKEN"), Some("yes"), &gh);
+        assert!(out.contains("Revoke GitHub token? yes | no\nTo revoke the GitHub token:\n1. Delete the token (the one in GH_TOKEN) at https://github.com/settings/tokens\n"), "{out}");
+        assert_eq!(calls(tmp.path()), "", "gh is not the token's origin: no logout");
+    }
+
+    #[test]
+    fn without_a_terminal_the_steps_are_printed_and_nothing_is_read() {
+        let (ui, buf) = Ui::capture();
+        ask(&ui, &TokenOrigin::Env("GITHUB_TOKEN"), None);
+        let out = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+        assert!(!out.contains("Revoke GitHub token?"), "{out}");
+        assert!(
+            out.contains("1. Delete the token (the one in GITHUB_TOKEN) at https://github.com/settings/tokens"),
+            "{out}"
+        );
+        let (ui, buf) = Ui::capture();
+        let mut never = || -> Option<String> { panic!("no token, no question") };
+        ask(&ui, &TokenOrigin::None, Some(&mut never));
+        let out = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+        assert!(out.contains("nothing to revoke"), "{out}");
     }
 }

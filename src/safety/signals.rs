@@ -1,20 +1,17 @@
 //! Signals: `run-milestone panic` from a second terminal sends SIGUSR1 (found through the lock
-//! files, never by process name); Ctrl-C (SIGINT, or SIGTERM) asks for a graceful stop, and a
-//! second one within a few seconds exits at once. Running subprocesses see the flags and are
-//! killed as a group; the engine checks them at every journal entry.
+//! files, never by process name): every child group is killed at once. Ctrl-C (SIGINT, or
+//! SIGTERM) asks for a graceful stop: the child groups get SIGTERM and up to
+//! [`crate::process::GRACE`] to end before they are killed; a second Ctrl-C while that stop is
+//! under way exits at once (130). The engine checks the flags at every journal entry, and a
+//! prompt waiting for a line gives up on them.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The signal `run-milestone panic` sends to a run.
 pub const PANIC_SIGNAL: i32 = signal_hook::consts::SIGUSR1;
 
 static PANIC: AtomicBool = AtomicBool::new(false);
 static INTERRUPT: AtomicBool = AtomicBool::new(false);
-static LAST_INTERRUPT_MS: AtomicU64 = AtomicU64::new(0);
-
-/// How close a second Ctrl-C must follow the first to exit at once.
-pub const SECOND_INTERRUPT: Duration = Duration::from_secs(3);
 
 /// What a signal asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +36,9 @@ pub fn request_panic() {
     PANIC.store(true, Ordering::SeqCst);
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+/// Marks an interrupt (Ctrl-C typed in the line editor, which reads it as a key, not a signal).
+pub fn request_interrupt() {
+    INTERRUPT.store(true, Ordering::SeqCst);
 }
 
 /// Installs the handlers (a thread reading the signals). Call once, early.
@@ -54,17 +52,14 @@ pub fn install() -> std::io::Result<()> {
                 crate::process::kill_all();
                 continue;
             }
-            let now = now_ms();
-            let last = LAST_INTERRUPT_MS.swap(now, Ordering::SeqCst);
-            if INTERRUPT.swap(true, Ordering::SeqCst) && now.saturating_sub(last) <= SECOND_INTERRUPT.as_millis() as u64
-            {
+            if INTERRUPT.swap(true, Ordering::SeqCst) {
                 // The second Ctrl-C: out at once (the journal and the plan are always current).
                 crate::process::kill_all();
                 eprintln!("\ninterrupted twice: exiting now");
                 std::process::exit(130);
             }
-            eprintln!("\ninterrupt: stopping after the current step (Ctrl-C again within 3s exits at once)");
-            crate::process::kill_all();
+            eprintln!("\ninterrupt: stopping after the current step (Ctrl-C again exits at once)");
+            crate::process::terminate_all();
         }
     })?;
     Ok(())

@@ -385,6 +385,8 @@ fn command_gets_stdin_and_run_milestone_variables() {
         "RUN_MILESTONE_WORKDIR": fx.work().to_str().unwrap(),
         "RUN_MILESTONE_FEEDBACK": "FAIL: test_appends_a_number_when_taken",
         "RUN_MILESTONE_JSON_SCHEMA": "{}",
+        // Every child process carries the id of the run it belongs to (leftovers of a killed run).
+        "RUN_MILESTONE_RUN_ID": run_milestone::process::run_id(),
     });
     assert_eq!(seen["env"], want);
 

@@ -73,6 +73,30 @@ fn kill_mid_merge_and_after_it() {
     crash_and_resume(&["merge_ref_moved#2", "merged#2", "status#4", "issue_finished#2"]);
 }
 
+/// Seven more boundaries at the cost of about one run: each kill lands in the run that resumes
+/// the previous one (the counts are per process), then a last run finishes.
+#[test]
+fn a_chain_of_kills_each_resumed_by_the_next_run_converges() {
+    let want = reference();
+    let repo = Repo::demo();
+    let chain = [
+        "reconcile#1",     // bootstrap done, nothing started
+        "issue_started#1", // issue 01 begins
+        "task_green#2",    // issue 01 again: its second task's GREEN
+        "agent#3",         // an agent call of issue 01's second task
+        "policy#1",        // after the full suite, before the reviews
+        "decision#1",      // the phase boundary, after issue 03
+        "run_finished#1",  // after the summary
+    ];
+    for point in chain {
+        crash_run(&repo, point);
+    }
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let got = final_state(&repo);
+    assert_eq!(&got, want, "after kills at {chain:?}:\n{}", stdout(&out));
+}
+
 #[test]
 fn two_kills_in_one_issue_still_converge() {
     let want = reference();

@@ -196,7 +196,7 @@ fn needs_context_autonomously_skips_and_records_the_question() {
 #[test]
 fn a_critical_quality_gate_is_approved_interactively_and_aborts_autonomously() {
     let repo = Repo::demo();
-    dangling_dependency(&repo);
+    critical_gate(&repo);
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 3);
     let text = stdout(&out);
@@ -294,22 +294,10 @@ fn skip_phase_asks_the_boundary_once_and_skips_only_the_next_phase() {
     assert_eq!(cmds, ["skip-phase"]);
 }
 
-/// Issue 05 depends on #99, which does not exist: a critical quality-gate issue.
-fn dangling_dependency(repo: &Repo) {
-    edit(repo, PLAN, "| 05 | Add summary line | – | P1 | 03, 04 |", "| 05 | Add summary line | – | P1 | 03, 04, 99 |");
-    edit(
-        repo,
-        "milestones/m1-text-tools/issues/05-summary-line.md",
-        "dependencies: [\"03\", \"04\"]",
-        "dependencies: [\"03\", \"04\", \"99\"]",
-    );
-    commit_all(repo, "a dangling dependency");
-}
-
 #[test]
 fn status_at_the_quality_gate_shows_the_current_state() {
     let repo = Repo::demo();
-    dangling_dependency(&repo);
+    critical_gate(&repo);
     let out = run_with_input(&repo, &["m1"], "status\nabort\n");
     assert_exit(&out, 3);
     let text = stdout(&out);

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary, real git repositories in temp dirs, real subprocesses.
 
 mod agents;
+mod bootstrap_stops;
 mod cli;
 mod common;
 mod crash;
@@ -19,6 +20,7 @@ mod github_fake_routes;
 mod github_merge;
 mod github_never_main;
 mod github_run;
+mod kill_switch;
 mod notify;
 mod plan_edit;
 mod policy;

@@ -1,50 +1,31 @@
 //! Crash safety and the kill switch on real runs: one run per milestone (ten concurrent starts),
-//! `run-milestone panic` from a second process, Ctrl-C, a filtered agent environment, stale
-//! index locks, corrupt state moved aside.
+//! `run-milestone panic` from a second process, Ctrl-C (once, and twice), no agent left behind by
+//! a kill -9, a filtered agent environment, stale and held index locks, corrupt state moved aside.
+//! Processes are found by a random marker in the run's environment (never by name).
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::support::*;
 
-fn spawn(repo: &Repo, args: &[&str]) -> Child {
-    repo.cmd(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+/// The binary with a process marker, piped output and no stdin.
+fn spawn(repo: &Repo, marker: &ProcMarker, args: &[&str]) -> Child {
+    let mut cmd = repo.cmd(args);
+    marker.on(&mut cmd).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
 }
 
-fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Processes whose command line contains `marker` (to prove none is left behind).
-fn processes_with(marker: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        let zombie = stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z');
-        if !zombie && String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(marker) {
-            out.push(pid);
-        }
-    }
-    out
-}
-
-fn set_test_command(repo: &Repo, cmd: &str) {
-    repo.write(".run-milestone.yml", &format!("test_command: {cmd}\n"));
-    commit_all(repo, "test command");
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: signalling a child this test spawned (not yet reaped).
+    unsafe { libc::kill(child.id() as i32, sig) };
 }
 
 #[test]
 fn ten_concurrent_starts_exactly_one_proceeds() {
     let repo = Repo::demo();
     set_test_command(&repo, "\"sleep 4.1; python3 -m unittest discover -s tests -t .\"");
-    let mut children: Vec<Child> = (0..10).map(|_| spawn(&repo, &["m1", "--autonomous"])).collect();
+    let marker = ProcMarker::new();
+    let mut children: Vec<Child> = (0..10).map(|_| spawn(&repo, &marker, &["m1", "--autonomous"])).collect();
     let mut refused = Vec::new();
     let start = Instant::now();
     while refused.len() < 9 && start.elapsed() < Duration::from_secs(60) {
@@ -69,8 +50,10 @@ fn ten_concurrent_starts_exactly_one_proceeds() {
         assert!(err.contains(&format!("error: milestone m1 is already running (pid {winner_pid})")), "{err}");
     }
     assert!(winner.try_wait().unwrap().is_none(), "the one run proceeds");
-    winner.kill().unwrap();
+    // A graceful stop (SIGTERM is Ctrl-C's twin) kills its test group too: nothing is left behind.
+    signal(winner, libc::SIGTERM);
     winner.wait().unwrap();
+    marker.wait_gone("sleep 4.1");
 }
 
 #[test]
@@ -81,10 +64,11 @@ fn panic_from_a_second_process_stops_the_run_and_drafts_its_pr() {
         &repo,
         "\"if [ -n \\\"$RUN_MILESTONE_PR\\\" ]; then sleep 41.7; fi; python3 -m unittest discover -s tests -t .\"",
     );
-    let run = spawn(&repo, &["m1", "--autonomous"]);
+    let marker = ProcMarker::new();
+    let run = spawn(&repo, &marker, &["m1", "--autonomous"]);
     let prs = repo.root.join(".git/run-milestone/forge/prs/1.json");
     wait_for("PR #1", Duration::from_secs(60), || prs.exists());
-    wait_for("its CI", Duration::from_secs(30), || !processes_with("sleep 41.7").is_empty());
+    wait_for("its CI", Duration::from_secs(30), || !marker.processes("sleep 41.7").is_empty());
     let panic = repo.run(&["panic"]);
     assert_exit(&panic, 0);
     let p = stdout(&panic);
@@ -102,7 +86,7 @@ fn panic_from_a_second_process_stops_the_run_and_drafts_its_pr() {
     );
     let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&prs).unwrap()).unwrap();
     assert_eq!(record["draft"], true);
-    assert!(processes_with("sleep 41.7").is_empty(), "no test process left behind");
+    marker.wait_gone("sleep 41.7");
     let j = journal(&repo);
     let panics = events(&j, "panic");
     assert_eq!(panics.len(), 1);
@@ -120,14 +104,14 @@ fn ctrl_c_stops_gracefully_and_the_run_resumes() {
         &repo,
         "\"if [ -n \\\"$RUN_MILESTONE_PR\\\" ]; then sleep 42.3; fi; python3 -m unittest discover -s tests -t .\"",
     );
-    let run = spawn(&repo, &["m1", "--autonomous"]);
-    wait_for("the CI", Duration::from_secs(60), || !processes_with("sleep 42.3").is_empty());
-    // SAFETY: signalling the child we spawned.
-    unsafe { libc::kill(run.id() as i32, libc::SIGINT) };
+    let marker = ProcMarker::new();
+    let run = spawn(&repo, &marker, &["m1", "--autonomous"]);
+    wait_for("the CI", Duration::from_secs(60), || !marker.processes("sleep 42.3").is_empty());
+    signal(&run, libc::SIGINT);
     let out = run.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "one Ctrl-C is a graceful stop: {}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("⛔ Milestone aborted"));
-    assert!(processes_with("sleep 42.3").is_empty());
+    marker.wait_gone("sleep 42.3");
     set_test_command(&repo, "python3 -m unittest discover -s tests -t .");
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);
@@ -135,21 +119,59 @@ fn ctrl_c_stops_gracefully_and_the_run_resumes() {
 }
 
 #[test]
-fn a_second_ctrl_c_exits_at_once() {
+fn a_second_ctrl_c_exits_at_once_while_the_first_is_stopping() {
     let repo = Repo::demo();
-    set_test_command(&repo, "\"sleep 43.9; python3 -m unittest discover -s tests -t .\"");
-    let run = spawn(&repo, &["m1", "--autonomous"]);
-    wait_for("the baseline", Duration::from_secs(60), || !processes_with("sleep 43.9").is_empty());
-    let started = Instant::now();
-    // SAFETY: signalling the child we spawned, twice in a row.
-    unsafe {
-        libc::kill(run.id() as i32, libc::SIGINT);
-        libc::kill(run.id() as i32, libc::SIGINT);
-    }
-    let out = run.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(10));
-    assert!(matches!(out.status.code(), Some(130) | Some(3)), "{:?}", out.status);
-    assert!(processes_with("sleep 43.9").is_empty());
+    let started = repo.tmp.path().join("baseline-started");
+    // The baseline ignores SIGTERM: the graceful stop has to wait for it (its grace period).
+    set_test_command(
+        &repo,
+        &format!(
+            "\"trap '' TERM; touch {}; sleep 43.9; python3 -m unittest discover -s tests -t .\"",
+            started.display()
+        ),
+    );
+    let marker = ProcMarker::new();
+    let mut run = spawn(&repo, &marker, &["m1", "--autonomous"]);
+    let mut err = Lines::new(run.stderr.take().unwrap());
+    wait_for("the baseline", Duration::from_secs(60), || started.exists());
+    signal(&run, libc::SIGINT);
+    err.wait_for("interrupt: stopping");
+    // The first Ctrl-C asked the baseline to end (SIGTERM) and waits for it, up to its grace period.
+    assert!(!marker.processes("sleep 43.9").is_empty(), "the graceful stop is still waiting");
+    // The second one ends it now.
+    signal(&run, libc::SIGINT);
+    let status = exit_within(&mut run, 30);
+    assert_eq!(status.code(), Some(130), "{}", err.rest());
+    marker.wait_gone("sleep 43.9");
+}
+
+#[test]
+fn a_killed_run_leaves_no_agent_behind_and_the_resume_completes() {
+    let repo = Repo::demo();
+    let started = repo.tmp.path().join("agent-started");
+    // The first agent call starts a child of its own, then takes its time.
+    command_agent(
+        &repo,
+        &format!(
+            "if not os.path.exists({started:?}):\n    import subprocess, time\n    subprocess.Popen(['sleep', '37.7'])\n    open({started:?}, 'w').close()\n    time.sleep(36.6)\n"
+        ),
+    );
+    let marker = ProcMarker::new();
+    let mut run = spawn(&repo, &marker, &["m1", "--autonomous"]);
+    wait_for("the agent", Duration::from_secs(60), || started.exists());
+    run.kill().unwrap(); // SIGKILL: no handler runs
+    run.wait().unwrap();
+    // The agent dies with the run (PR_SET_PDEATHSIG) ...
+    marker.wait_gone("fake-agent.py");
+    // ... its own child is stopped by the next run of the milestone, before anything else.
+    let mut cmd = repo.cmd(&["m1", "--autonomous", "--agent", "spec"]);
+    let out = marker.on(&mut cmd).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(marker.processes("sleep 37.7").is_empty(), "the agent's child outlived the resume");
+    assert!(text.contains("✓ Stopped 1 process left over from the interrupted run"), "{text}");
+    assert!(text.contains("✓ Previous run found (resuming)"), "{text}");
+    assert_eq!(plan(&repo).lines().filter(|l| l.contains("| ✅ Done |")).count(), 5);
 }
 
 #[test]
@@ -227,15 +249,42 @@ fn a_corrupt_pr_record_is_moved_aside_and_its_number_not_reused() {
 }
 
 #[test]
-fn cleanup_refuses_while_a_run_holds_the_lock() {
+fn a_held_index_lock_stops_the_run() {
+    let repo = Repo::demo();
+    crash_run(&repo, "commit_tree_written#1");
+    let lock = repo.root.join(".git/worktrees/demo-m1/index.lock");
+    let ready = repo.tmp.path().join("holding");
+    // A live process holds the worktree's index.lock open, as a running `git commit` does.
+    let script = format!("import time\nf = open({lock:?}, 'w')\nopen({ready:?}, 'w').close()\ntime.sleep(60)\n");
+    let mut holder = std::process::Command::new("python3").arg("-c").arg(script).spawn().unwrap();
+    wait_for("the index.lock holder", Duration::from_secs(30), || ready.exists());
+    let out = repo.run(&["m1", "--autonomous"]);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_exit(&out, 3);
+    let err = stderr(&out);
+    assert!(err.contains(&format!("error: {} is held by process {}", lock.display(), holder.id())), "{err}");
+    assert!(lock.exists(), "a held lock is never removed");
+    // Once nobody holds it, the next run removes it and finishes.
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("index.lock (no process held it)"), "{}", stdout(&out));
+}
+
+#[test]
+fn cleanup_refuses_while_a_run_holds_the_lock_and_stops_what_a_killed_run_left() {
     let repo = Repo::demo();
     set_test_command(&repo, "\"sleep 44.4; python3 -m unittest discover -s tests -t .\"");
-    let mut run = spawn(&repo, &["m1", "--autonomous"]);
-    wait_for("the baseline", Duration::from_secs(60), || !processes_with("sleep 44.4").is_empty());
+    let marker = ProcMarker::new();
+    let mut run = spawn(&repo, &marker, &["m1", "--autonomous"]);
+    wait_for("the baseline", Duration::from_secs(60), || !marker.processes("sleep 44.4").is_empty());
     let out = repo.run(&["cleanup", "m1", "--force"]);
     assert_exit(&out, 4);
     assert!(stderr(&out).contains(&format!("milestone m1 is running (pid {})", run.id())));
-    run.kill().unwrap();
+    run.kill().unwrap(); // SIGKILL: the `sh` of the baseline dies with it, its `sleep` does not
     run.wait().unwrap();
-    let _ = Command::new("true").status();
+    let out = repo.run(&["cleanup", "m1", "--force"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("✓ Stopped 1 process left over from the interrupted run"), "{}", stdout(&out));
+    marker.wait_gone("sleep 44.4");
 }

@@ -228,3 +228,235 @@ pub fn red_passes_immediately(repo: &Repo) {
     );
     edit(repo, spec, "from textkit.slug import slugify\n\n\nclass", "class");
 }
+
+/// Waits until `ok()` holds (a real condition, polled), failing after `timeout`.
+pub fn wait_for(what: &str, timeout: std::time::Duration, mut ok: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A random marker put in a run's environment (`RM_IT_MARKER`). Every process the run starts
+/// inherits it, so a test finds exactly its own processes — never another test's, whatever
+/// their command lines.
+pub struct ProcMarker(String);
+
+impl Default for ProcMarker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ProcMarker {
+    pub fn new() -> ProcMarker {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        let seed = nanos ^ (u64::from(std::process::id()) << 32) ^ N.fetch_add(1, Ordering::SeqCst);
+        ProcMarker(random_text(seed, 24))
+    }
+
+    /// Puts the marker in `cmd`'s environment.
+    pub fn on<'a>(&self, cmd: &'a mut std::process::Command) -> &'a mut std::process::Command {
+        cmd.env("RM_IT_MARKER", &self.0)
+    }
+
+    /// Live processes carrying the marker whose command line contains `needle`.
+    pub fn processes(&self, needle: &str) -> Vec<u32> {
+        let wanted = format!("RM_IT_MARKER={}", self.0);
+        let mut out = Vec::new();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            if stat.is_empty() || stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z') {
+                continue;
+            }
+            let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+            if !environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes()) {
+                continue;
+            }
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).replace('\0', " ").contains(needle) {
+                out.push(pid);
+            }
+        }
+        out
+    }
+
+    /// Waits until no marked process matches `needle` (the kernel reaps killed processes
+    /// asynchronously).
+    pub fn wait_gone(&self, needle: &str) {
+        wait_for(&format!("the `{needle}` processes to be gone"), std::time::Duration::from_secs(20), || {
+            self.processes(needle).is_empty()
+        });
+    }
+}
+
+/// A child's output stream read line by line on a thread, so a test can wait for a line.
+pub struct Lines {
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl Lines {
+    pub fn new(src: impl std::io::Read + Send + 'static) -> Lines {
+        use std::io::BufRead;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut src = std::io::BufReader::new(src);
+            let mut line = Vec::new();
+            // Bytes, not `lines()`: a terminal's output need not be valid UTF-8 line by line.
+            while src.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_string();
+                if tx.send(text).is_err() {
+                    break;
+                }
+                line.clear();
+            }
+        });
+        Lines { rx, seen: String::new() }
+    }
+
+    /// Reads until a line containing `needle` (failing after 120 s or at the end); returns the
+    /// text so far.
+    pub fn wait_for(&mut self, needle: &str) -> &str {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push_str(&line);
+                    self.seen.push('\n');
+                    if line.contains(needle) {
+                        return &self.seen;
+                    }
+                }
+                Err(e) => panic!("no line with {needle:?} ({e:?}); so far:\n{}", self.seen),
+            }
+        }
+    }
+
+    /// Everything, to the end of the stream.
+    pub fn rest(mut self) -> String {
+        while let Ok(line) = self.rx.recv() {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        self.seen
+    }
+}
+
+/// Waits for `child` to exit (failing, after killing it, when it takes longer than `secs`).
+pub fn exit_within(child: &mut std::process::Child, secs: u64) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run did not exit within {secs}s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Makes the demo's quality gate find one critical issue (#05 depends on a missing #99), so a
+/// run stops at the gate's `approve | abort` prompt before any work.
+pub fn critical_gate(repo: &Repo) {
+    edit(repo, PLAN, "| 05 | Add summary line | – | P1 | 03, 04 |", "| 05 | Add summary line | – | P1 | 03, 04, 99 |");
+    edit(
+        repo,
+        "milestones/m1-text-tools/issues/05-summary-line.md",
+        "dependencies: [\"03\", \"04\"]",
+        "dependencies: [\"03\", \"04\", \"99\"]",
+    );
+    commit_all(repo, "a dangling dependency");
+}
+
+/// The texts of the Telegram messages a [`bot_api_server`] received.
+pub fn telegram_texts(seen: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| serde_json::from_str::<Value>(r.split_once('\n')?.1).ok())
+        .map(|v| v["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Replaces `.run-milestone.yml` with just `test_command: <cmd>` (committed).
+pub fn set_test_command(repo: &Repo, cmd: &str) {
+    repo.write(".run-milestone.yml", &format!("test_command: {cmd}\n"));
+    commit_all(repo, "test command");
+}
+
+/// The binary on a real terminal (a pseudo-terminal it has as its controlling terminal), for
+/// the line editor and the questions only asked at a terminal.
+pub struct Pty {
+    master: std::fs::File,
+    pub child: std::process::Child,
+    pub out: Lines,
+}
+
+impl Pty {
+    pub fn spawn(mut cmd: std::process::Command) -> Pty {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::process::CommandExt;
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: openpty fills two fds; no name, default settings and size.
+        let rc =
+            unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both fds are ours, each wrapped once.
+        let (master, slave) = unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
+        cmd.env("TERM", "xterm").stdin(slave.try_clone().unwrap()).stdout(slave.try_clone().unwrap()).stderr(slave);
+        // SAFETY: setsid and ioctl are async-signal-safe; the child gets the terminal as its own.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                libc::ioctl(0, libc::TIOCSCTTY, 0);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().unwrap();
+        drop(cmd); // the parent's copies of the terminal's other end
+        let out = Lines::new(master.try_clone().unwrap());
+        Pty { master, child, out }
+    }
+
+    /// Types `text` (use `\r` for Enter).
+    pub fn type_in(&mut self, text: &str) {
+        use std::io::Write;
+        self.master.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// Whether the terminal is in its normal (line-editing, echoing) mode, as a shell needs it.
+    pub fn is_cooked(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        // SAFETY: tcgetattr fills the struct for an fd we own.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut t) }, 0);
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+    }
+}
+
+/// A fake `gh` in `<tmp>/bin`, logged in (it prints a token), recording every call in
+/// `<tmp>/gh-calls.log`. Returns the `PATH` with it first, and the log.
+pub fn fake_gh(repo: &Repo) -> (String, std::path::PathBuf) {
+    let bin = repo.tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let calls = repo.tmp.path().join("gh-calls.log");
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> {}\nif [ \"$1 $2\" = \"auth token\" ]; then echo gho_{}; fi\nexit 0\n",
+        calls.display(),
+        random_text(44, 36)
+    );
+    std::fs::write(bin.join("gh"), script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("gh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    (path, calls)
+}

@@ -1,0 +1,236 @@
+//! The kill switch end to end: `run-milestone panic` stopping a run parked at a prompt (plain
+//! lines, and the line editor on a real terminal, which is left usable), a run in bootstrap, a run
+//! that does not stop (reported, never claimed saved); `panic` typed at the quality gate
+//! (journaled, alerted; at a terminal `Revoke GitHub token? yes | no` and `yes` logs `gh` out,
+//! without one the steps and no wait); Ctrl-C at a prompt; the steps of `run-milestone panic`.
+
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use crate::common::{Repo, assert_exit, stdout};
+use crate::support::*;
+
+/// An interactive run whose stdin stays open with nobody typing (after `typed`).
+fn interactive(repo: &Repo, marker: &ProcMarker, typed: &str, env: &[(&str, &str)]) -> (Child, Lines) {
+    use std::io::Write;
+    let mut cmd = repo.cmd(&["m1"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut run =
+        marker.on(&mut cmd).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut stdin = run.stdin.take().unwrap();
+    stdin.write_all(typed.as_bytes()).unwrap();
+    // Held open for the run's whole life: a person who has not typed anything (yet).
+    std::mem::forget(stdin);
+    let out = Lines::new(run.stdout.take().unwrap());
+    (run, out)
+}
+
+fn panic_command(repo: &Repo, wait_seconds: u64) -> std::process::Output {
+    repo.cmd(&["panic"]).env("RUN_MILESTONE_PANIC_WAIT_SECONDS", wait_seconds.to_string()).output().unwrap()
+}
+
+const BLOCK: &str = "🚨 PANIC triggered\n\n✓ Execution halted\n✓ State saved to IMPLEMENTATION_PLAN.md\n";
+
+#[test]
+fn panic_stops_a_run_waiting_at_a_prompt() {
+    let repo = Repo::demo();
+    let marker = ProcMarker::new();
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[]);
+    out.wait_for("continue | skip-phase | abort");
+    let panic = panic_command(&repo, 20);
+    assert_exit(&panic, 0);
+    let p = stdout(&panic);
+    assert!(p.contains(&format!("✓ Execution halted: m1 (pid {})", run.id())), "{p}");
+    assert!(p.contains("✓ State saved to IMPLEMENTATION_PLAN.md (by each run)"), "{p}");
+    let status = exit_within(&mut run, 30);
+    assert_eq!(status.code(), Some(3));
+    let text = out.rest();
+    assert!(text.contains(&format!("continue | skip-phase | abort\n\n{BLOCK}")), "{text}");
+    assert!(!text.contains("Revoke GitHub token"), "the question belongs to the terminal where panic was typed");
+    let j = journal(&repo);
+    let panics = events(&j, "panic");
+    assert_eq!(panics.len(), 1);
+    assert_eq!(panics[0]["source"], "signal");
+    assert!(events(&j, "decision").is_empty(), "nobody chose a command at the prompt: {j:?}");
+    assert!(row(&plan(&repo), "04").contains("⬜ Todo"));
+}
+
+#[test]
+fn ctrl_c_at_a_prompt_stops_the_run_at_once() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let marker = ProcMarker::new();
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[]);
+    out.wait_for("approve | abort");
+    // SAFETY: signalling the child this test spawned.
+    unsafe { libc::kill(run.id() as i32, libc::SIGINT) };
+    let status = exit_within(&mut run, 30);
+    assert_eq!(status.code(), Some(3));
+    let text = out.rest();
+    assert!(
+        text.contains(
+            "approve | abort\n\n⛔ Milestone aborted\n\ninterrupted (Ctrl-C): state saved\nResume with: run-milestone m1\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn panic_says_so_when_a_run_does_not_stop() {
+    let repo = Repo::demo();
+    let dir = repo.root.join(".git/run-milestone/m1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (lock, pid, ready) = (dir.join("lock"), dir.join("pid"), repo.tmp.path().join("holding"));
+    // Holds the run lock and ignores the panic signal, like a run stuck where it cannot react.
+    let script = format!(
+        "import fcntl, os, signal, time\nsignal.signal(signal.SIGUSR1, signal.SIG_IGN)\nf = open({lock:?}, 'a')\nfcntl.flock(f, fcntl.LOCK_EX)\nopen({pid:?}, 'w').write(str(os.getpid()))\nopen({ready:?}, 'w').close()\ntime.sleep(60)\n"
+    );
+    let mut holder = std::process::Command::new("python3").arg("-c").arg(script).spawn().unwrap();
+    wait_for("the lock holder", Duration::from_secs(30), || ready.exists());
+    let out = panic_command(&repo, 1);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_exit(&out, 1);
+    let text = stdout(&out);
+    let id = holder.id();
+    assert!(
+        text.contains(&format!(
+            "✗ Not halted: the run of m1 (pid {id}) is still running after 1s; stop it with `kill -9 {id}`"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("State saved"), "{text}");
+}
+
+#[test]
+fn panic_typed_at_the_quality_gate_is_journaled_alerted_and_prints_the_revoke_steps() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let (url, seen) = bot_api_server();
+    telegram_to(&repo, &url);
+    let bot = format!("{}:{}", 1_234_567_890u64, random_text(41, 35));
+    let token = format!("gh{}_{}", "p", random_text(42, 36));
+    let marker = ProcMarker::new();
+    let (mut run, out) =
+        interactive(&repo, &marker, "panic\n", &[("GH_TOKEN", token.as_str()), ("TELEGRAM_BOT_TOKEN", bot.as_str())]);
+    // No terminal: the steps are printed and nothing waits for a reply (stdin stays open).
+    let status = exit_within(&mut run, 60);
+    assert_eq!(status.code(), Some(3));
+    let text = out.rest();
+    assert!(text.contains(&format!("approve | abort\n\n{BLOCK}")), "{text}");
+    assert!(
+        text.contains("To revoke the GitHub token:\n1. Delete the token (the one in GH_TOKEN) at https://github.com/settings/tokens\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Revoke GitHub token? yes | no") && !text.contains("Token kept"), "{text}");
+    let j = journal(&repo);
+    let panics = events(&j, "panic");
+    assert_eq!(panics.len(), 1, "{j:?}");
+    assert_eq!(panics[0]["source"], "prompt");
+    assert!(panics[0]["ts"].as_str().unwrap().ends_with('Z'));
+    let texts = telegram_texts(&seen);
+    assert!(texts.iter().any(|t| t.starts_with("🚨 PANIC: run-milestone m1 halted")), "{texts:?}");
+    assert!(texts.iter().all(|t| !t.contains(&token)), "{texts:?}");
+}
+
+#[test]
+fn panic_during_the_baseline_is_journaled_and_alerted() {
+    let repo = Repo::demo();
+    let started = repo.tmp.path().join("baseline-started");
+    set_test_command(
+        &repo,
+        &format!("\"touch {}; sleep 46.2; python3 -m unittest discover -s tests -t .\"", started.display()),
+    );
+    let (url, seen) = bot_api_server();
+    telegram_to(&repo, &url);
+    let bot = format!("{}:{}", 1_234_567_890u64, random_text(43, 35));
+    let marker = ProcMarker::new();
+    let mut cmd = repo.cmd(&["m1", "--autonomous"]);
+    let run = marker
+        .on(&mut cmd)
+        .env("TELEGRAM_BOT_TOKEN", &bot)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the baseline", Duration::from_secs(60), || started.exists());
+    let panic = panic_command(&repo, 20);
+    assert_exit(&panic, 0);
+    assert!(stdout(&panic).contains(&format!("✓ Execution halted: m1 (pid {})", run.id())), "{}", stdout(&panic));
+    let out = run.wait_with_output().unwrap();
+    assert_exit(&out, 3);
+    assert!(stdout(&out).contains(BLOCK), "{}", stdout(&out));
+    let j = journal(&repo);
+    let panics = events(&j, "panic");
+    assert_eq!(panics.len(), 1, "{j:?}");
+    assert_eq!(panics[0]["source"], "signal");
+    let texts = telegram_texts(&seen);
+    assert!(texts.iter().any(|t| t.starts_with("🚨 PANIC: run-milestone m1 halted")), "{texts:?}");
+    marker.wait_gone("sleep 46.2");
+}
+
+#[test]
+fn panic_without_a_terminal_prints_the_revoke_steps_and_never_logs_out() {
+    let repo = Repo::demo();
+    let token = format!("gh{}_{}", "p", random_text(45, 36));
+    let out = repo.cmd(&["panic"]).env("GH_TOKEN", &token).stdin(Stdio::null()).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("No run of this repository is in progress."), "{text}");
+    assert!(
+        text.contains("To revoke the GitHub token:\n1. Delete the token (the one in GH_TOKEN) at https://github.com/settings/tokens\n"),
+        "{text}"
+    );
+    assert!(!text.contains(&token));
+    // A token from the gh CLI: the steps name it; `gh auth logout` only ever runs on a `yes`.
+    let (path, calls) = fake_gh(&repo);
+    let out = repo.cmd(&["panic"]).env("PATH", &path).stdin(Stdio::null()).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("1. Delete the token (the gh CLI's) at https://github.com/settings/tokens"), "{text}");
+    assert!(!text.contains("Revoke GitHub token? yes | no"), "{text}");
+    let logged = std::fs::read_to_string(&calls).unwrap();
+    assert_eq!(logged, "auth token\n", "only asked for the token");
+}
+
+#[test]
+fn panic_typed_at_a_terminal_asks_about_the_token_and_yes_logs_gh_out() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let (path, calls) = fake_gh(&repo);
+    let mut cmd = repo.cmd(&["m1"]);
+    cmd.env("PATH", &path);
+    let mut run = Pty::spawn(cmd);
+    run.out.wait_for("approve | abort");
+    run.type_in("panic\r");
+    run.out.wait_for("Revoke GitHub token? yes | no");
+    run.type_in("yes\r");
+    let text = run.out.wait_for("gh auth logout").to_string();
+    let status = exit_within(&mut run.child, 30);
+    assert_eq!(status.code(), Some(3), "{text}");
+    assert!(text.contains("✓ gh auth logout: the gh CLI's token is revoked locally"), "{text}");
+    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "auth token\nauth logout --hostname github.com\n");
+    assert_eq!(events(&journal(&repo), "panic")[0]["source"], "prompt");
+}
+
+#[test]
+fn panic_stops_a_run_at_the_line_editor_and_leaves_the_terminal_usable() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let mut run = Pty::spawn(repo.cmd(&["m1"]));
+    run.out.wait_for("approve | abort");
+    // The editor has the terminal in raw mode while it waits.
+    wait_for("the line editor", Duration::from_secs(30), || !run.is_cooked());
+    let panic = panic_command(&repo, 20);
+    assert_exit(&panic, 0);
+    assert!(stdout(&panic).contains(&format!("✓ Execution halted: m1 (pid {})", run.child.id())), "{}", stdout(&panic));
+    let status = exit_within(&mut run.child, 30);
+    assert_eq!(status.code(), Some(3));
+    assert!(run.is_cooked(), "the terminal is back in its normal mode");
+    let text = run.out.wait_for("✓ State saved to IMPLEMENTATION_PLAN.md").to_string();
+    assert!(text.contains("🚨 PANIC triggered"), "{text}");
+    assert!(!text.contains("Revoke GitHub token"), "{text}");
+}
