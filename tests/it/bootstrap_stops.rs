@@ -13,10 +13,10 @@ fn a_failing_baseline_is_alerted_and_journaled() {
     set_test_command(&repo, "\"echo broken; exit 1\"");
     let (url, seen) = bot_api_server();
     telegram_to(&repo, &url);
-    let bot = format!("{}:{}", 1_234_567_890u64, random_text(51, 35));
+    let bot = fake_bot_token(51);
     let out = repo.cmd(&["m1", "--autonomous"]).env("TELEGRAM_BOT_TOKEN", &bot).output().unwrap();
     assert_exit(&out, 3);
-    let texts = telegram_texts(&seen);
+    let texts = sent_texts(&seen, &bot);
     assert!(texts[0].starts_with("▶️ run-milestone m1 started (autonomous)"), "{texts:?}");
     assert_eq!(
         texts.last().unwrap(),

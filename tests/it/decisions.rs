@@ -350,12 +350,7 @@ fn a_tdd_violation_restarted_to_success_labels_the_merged_pr() {
 fn the_tdd_violation_label_is_configurable() {
     let repo = Repo::demo();
     violation_then_success_agent(&repo);
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    repo.write(
-        ".run-milestone.yml",
-        &format!("{cfg}policy:\n  labels:\n    tdd_violation: tdd-broken\n  hold_labels: [tdd-broken]\n"),
-    );
-    commit_all(&repo, "our own TDD label, held");
+    config_add(&repo, "policy:\n  labels:\n    tdd_violation: tdd-broken\n  hold_labels: [tdd-broken]\n");
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);
     let text = stdout(&out);
@@ -369,9 +364,7 @@ fn the_tdd_violation_label_is_configurable() {
 fn a_rejected_push_offers_retry_up_to_the_configured_limit_then_skip_or_abort() {
     use std::os::unix::fs::PermissionsExt;
     let repo = Repo::demo();
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    repo.write(".run-milestone.yml", &format!("{cfg}forge:\n  push: true\npolicy:\n  max_push_retries: 1\n"));
-    commit_all(&repo, "push to origin, one retry");
+    config_add(&repo, "forge:\n  push: true\npolicy:\n  max_push_retries: 1\n");
     let hook = repo.origin().join("hooks").join("pre-receive");
     std::fs::write(
         &hook,
@@ -465,12 +458,10 @@ fn summary_from(text: &str, from: &str) -> String {
 fn the_autonomous_summary_with_a_skip_and_a_labelled_pr_exactly() {
     let repo = Repo::demo();
     red_passes_immediately(&repo);
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    repo.write(
-        ".run-milestone.yml",
-        &format!("{cfg}policy:\n  surfaces:\n    - name: Title case\n      globs: [textkit/titlecase.py]\n      label: needs-human\n"),
+    config_add(
+        &repo,
+        "policy:\n  surfaces:\n    - name: Title case\n      globs: [textkit/titlecase.py]\n      label: needs-human\n",
     );
-    commit_all(&repo, "01's RED passes at once; title case is a protected surface");
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);
     let text = stdout(&out);
@@ -534,13 +525,11 @@ Next steps:
 #[test]
 fn the_milestone_complete_block_with_a_labelled_pr_exactly() {
     let repo = Repo::demo();
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
     // A label that does not hold the PR back: it merges, labelled.
-    repo.write(
-        ".run-milestone.yml",
-        &format!("{cfg}policy:\n  surfaces:\n    - name: Truncation\n      globs: [textkit/truncate.py]\n      label: docs-review\n"),
+    config_add(
+        &repo,
+        "policy:\n  surfaces:\n    - name: Truncation\n      globs: [textkit/truncate.py]\n      label: docs-review\n",
     );
-    commit_all(&repo, "truncation gets a docs label");
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);
     let text = stdout(&out);

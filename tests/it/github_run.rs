@@ -5,7 +5,6 @@
 //! `409 Head branch was modified`, an enabled auto-merge, and an update-branch GitHub refused.
 
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -14,7 +13,7 @@ use serde_json::json;
 use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::github::reject_first_issue_push;
 use crate::github_fake::{AutoMerge, FakeGithub, Run, TOKEN};
-use crate::support::{BASE, PLAN, commit_all, events, journal, plan, row};
+use crate::support::{BASE, PLAN, commit_all, events, fake_gh, journal, plan, row};
 
 /// The demo configured for the fake GitHub (committed), the fake backed by the demo's origin.
 fn demo_on_fake() -> (Repo, FakeGithub) {
@@ -40,20 +39,6 @@ fn demo_on_fake_waiting(timeout: u64) -> (Repo, FakeGithub) {
         st.default_runs = vec![Run("test", "completed", Some("success"))];
     }
     (repo, fake)
-}
-
-/// A directory with a fake `gh` (running `script`) first on PATH.
-fn fake_gh(repo: &Repo, script: &str) -> String {
-    let dir = repo.tmp.path().join("bin");
-    std::fs::create_dir_all(&dir).unwrap();
-    let gh = dir.join("gh");
-    std::fs::write(
-        &gh,
-        format!("#!/bin/sh\necho \"$@\" >> '{}'\n{script}\n", repo.tmp.path().join("gh-calls").display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
-    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
 }
 
 fn with_token(repo: &Repo, args: &[&str]) -> Command {
@@ -210,7 +195,7 @@ fn a_push_rejected_by_origin_stops_and_retry_succeeds() {
 #[test]
 fn without_a_token_the_run_stops_before_any_request() {
     let (repo, fake) = demo_on_fake();
-    let path = fake_gh(&repo, "echo 'not logged in' >&2; exit 1");
+    let (path, calls) = fake_gh(&repo, "echo 'not logged in' >&2; exit 1");
     let out = repo.cmd(&["m1", "--autonomous"]).env("PATH", &path).output().unwrap();
     assert_exit(&out, 2);
     assert!(
@@ -221,7 +206,7 @@ fn without_a_token_the_run_stops_before_any_request() {
     assert!(!stdout(&out).contains("Issue #01"), "{}", stdout(&out));
     assert!(fake.log().is_empty(), "{:?}", fake.log());
     let host = fake.uri().trim_start_matches("http://").to_string();
-    let calls = std::fs::read_to_string(repo.tmp.path().join("gh-calls")).unwrap();
+    let calls = std::fs::read_to_string(calls).unwrap();
     assert_eq!(calls, format!("auth token --hostname {host}\n"));
 }
 
@@ -233,7 +218,7 @@ fn the_gh_cli_token_is_used_and_a_forbidden_scope_refuses_to_start() {
         st.token = "gho_from_the_gh_cli".into();
         st.scopes = Some("repo, read:org, workflow, delete_repo".into());
     }
-    let path = fake_gh(&repo, "echo gho_from_the_gh_cli");
+    let (path, _) = fake_gh(&repo, "echo gho_from_the_gh_cli");
     let refs = all_refs(&repo);
     let out = repo.cmd(&["m1", "--autonomous"]).env("PATH", &path).output().unwrap();
     assert_exit(&out, 3);

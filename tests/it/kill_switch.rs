@@ -110,7 +110,7 @@ fn panic_typed_at_the_quality_gate_is_journaled_alerted_and_prints_the_revoke_st
     critical_gate(&repo);
     let (url, seen) = bot_api_server();
     telegram_to(&repo, &url);
-    let bot = format!("{}:{}", 1_234_567_890u64, random_text(41, 35));
+    let bot = fake_bot_token(41);
     let token = format!("gh{}_{}", "p", random_text(42, 36));
     let marker = ProcMarker::new();
     let (mut run, out) =
@@ -130,7 +130,7 @@ fn panic_typed_at_the_quality_gate_is_journaled_alerted_and_prints_the_revoke_st
     assert_eq!(panics.len(), 1, "{j:?}");
     assert_eq!(panics[0]["source"], "prompt");
     assert!(panics[0]["ts"].as_str().unwrap().ends_with('Z'));
-    let texts = telegram_texts(&seen);
+    let texts = sent_texts(&seen, &bot);
     assert!(texts.iter().any(|t| t.starts_with("🚨 PANIC: run-milestone m1 halted")), "{texts:?}");
     assert!(texts.iter().all(|t| !t.contains(&token)), "{texts:?}");
 }
@@ -145,7 +145,7 @@ fn panic_during_the_baseline_is_journaled_and_alerted() {
     );
     let (url, seen) = bot_api_server();
     telegram_to(&repo, &url);
-    let bot = format!("{}:{}", 1_234_567_890u64, random_text(43, 35));
+    let bot = fake_bot_token(43);
     let marker = ProcMarker::new();
     let mut cmd = repo.cmd(&["m1", "--autonomous"]);
     let run = marker
@@ -167,7 +167,7 @@ fn panic_during_the_baseline_is_journaled_and_alerted() {
     let panics = events(&j, "panic");
     assert_eq!(panics.len(), 1, "{j:?}");
     assert_eq!(panics[0]["source"], "signal");
-    let texts = telegram_texts(&seen);
+    let texts = sent_texts(&seen, &bot);
     assert!(texts.iter().any(|t| t.starts_with("🚨 PANIC: run-milestone m1 halted")), "{texts:?}");
     marker.wait_gone("sleep 46.2");
 }
@@ -186,7 +186,7 @@ fn panic_without_a_terminal_prints_the_revoke_steps_and_never_logs_out() {
     );
     assert!(!text.contains(&token));
     // A token from the gh CLI: the steps name it; `gh auth logout` only ever runs on a `yes`.
-    let (path, calls) = fake_gh(&repo);
+    let (path, calls) = fake_gh(&repo, &gh_logged_in());
     let out = repo.cmd(&["panic"]).env("PATH", &path).stdin(Stdio::null()).output().unwrap();
     assert_exit(&out, 0);
     let text = stdout(&out);
@@ -200,7 +200,7 @@ fn panic_without_a_terminal_prints_the_revoke_steps_and_never_logs_out() {
 fn panic_typed_at_a_terminal_asks_about_the_token_and_yes_logs_gh_out() {
     let repo = Repo::demo();
     critical_gate(&repo);
-    let (path, calls) = fake_gh(&repo);
+    let (path, calls) = fake_gh(&repo, &gh_logged_in());
     let mut cmd = repo.cmd(&["m1"]);
     cmd.env("PATH", &path);
     let mut run = Pty::spawn(cmd);

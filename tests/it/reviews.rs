@@ -86,9 +86,7 @@ fn a_reviewer_that_times_out_leaves_the_pr_for_a_human() {
     let repo = Repo::demo();
     single_issue(&repo);
     agent(&repo, "if role == 'spec-reviewer':\n    import time\n    time.sleep(30)\n");
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    repo.write(".run-milestone.yml", &format!("{cfg}policy:\n  review_timeout_seconds: 1\n"));
-    commit_all(&repo, "short review timeout");
+    config_add(&repo, "policy:\n  review_timeout_seconds: 1\n");
     let started = std::time::Instant::now();
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);

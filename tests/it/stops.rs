@@ -108,12 +108,10 @@ fn scope_creep(repo: &Repo) {
         "estimated_tasks: 1\nscope: [text]\n",
     );
     agent_writing(repo, &[("textkit/billing/invoice.py", "TOTAL = 0\n")]);
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    repo.write(
-        ".run-milestone.yml",
-        &format!("{cfg}policy:\n  scopes:\n    text: [\"textkit/slug.py\", \"tests/**\"]\n    billing: [\"textkit/billing/**\"]\n"),
+    config_add(
+        repo,
+        "policy:\n  scopes:\n    text: [\"textkit/slug.py\", \"tests/**\"]\n    billing: [\"textkit/billing/**\"]\n",
     );
-    commit_all(repo, "scopes");
 }
 
 #[test]
@@ -142,9 +140,7 @@ fn scope_creep_is_a_hard_stop() {
 #[test]
 fn a_large_diff_is_a_soft_stop() {
     let repo = Repo::demo();
-    let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    repo.write(".run-milestone.yml", &format!("{cfg}policy:\n  max_diff_files: 1\n"));
-    commit_all(&repo, "tiny diffs only");
+    config_add(&repo, "policy:\n  max_diff_files: 1\n");
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);
     let text = stdout(&out);

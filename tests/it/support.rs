@@ -377,16 +377,6 @@ pub fn critical_gate(repo: &Repo) {
     commit_all(repo, "a dangling dependency");
 }
 
-/// The texts of the Telegram messages a [`bot_api_server`] received.
-pub fn telegram_texts(seen: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
-    seen.lock()
-        .unwrap()
-        .iter()
-        .filter_map(|r| serde_json::from_str::<Value>(r.split_once('\n')?.1).ok())
-        .map(|v| v["text"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
 /// Replaces `.run-milestone.yml` with just `test_command: <cmd>` (committed).
 pub fn set_test_command(repo: &Repo, cmd: &str) {
     repo.write(".run-milestone.yml", &format!("test_command: {cmd}\n"));
@@ -443,20 +433,22 @@ impl Pty {
     }
 }
 
-/// A fake `gh` in `<tmp>/bin`, logged in (it prints a token), recording every call in
-/// `<tmp>/gh-calls.log`. Returns the `PATH` with it first, and the log.
-pub fn fake_gh(repo: &Repo) -> (String, std::path::PathBuf) {
+/// A fake `gh` in `<tmp>/bin` that records every call (its arguments, a line each) in
+/// `<tmp>/gh-calls.log` and then runs `script` (shell). Returns the `PATH` with it first, and
+/// the log.
+pub fn fake_gh(repo: &Repo, script: &str) -> (String, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
     let bin = repo.tmp.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let calls = repo.tmp.path().join("gh-calls.log");
-    let script = format!(
-        "#!/bin/sh\necho \"$*\" >> {}\nif [ \"$1 $2\" = \"auth token\" ]; then echo gho_{}; fi\nexit 0\n",
-        calls.display(),
-        random_text(44, 36)
-    );
-    std::fs::write(bin.join("gh"), script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(bin.join("gh"), format!("#!/bin/sh\necho \"$*\" >> '{}'\n{script}\n", calls.display())).unwrap();
     std::fs::set_permissions(bin.join("gh"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     (path, calls)
+}
+
+/// A [`fake_gh`] script that is logged in: `gh auth token` prints a token (built at run time),
+/// anything else succeeds silently.
+pub fn gh_logged_in() -> String {
+    format!("if [ \"$1 $2\" = \"auth token\" ]; then echo gho_{}; fi\nexit 0", random_text(44, 36))
 }
