@@ -337,7 +337,8 @@ fn find_base_branch(ctx: &Ctx, code: &[Range<usize>], blocked: &[BlockedEntry]) 
             return Err(ctx.err(
                 start,
                 format!(
-                    "invalid base branch `{value}`: expected a valid git branch name ({}), e.g. milestone/m3-user-auth",
+                    "invalid base branch `{value}`: expected a valid git branch name ({}; {}), e.g. milestone/m3-user-auth",
+                    super::text::WHOLE_BRANCH_RULES,
                     super::text::BRANCH_RULES
                 ),
             ));

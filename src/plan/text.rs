@@ -29,12 +29,19 @@ impl LineIndex {
     }
 }
 
-/// What git accepts in a branch name, for messages about names that it does not.
+/// What git accepts in a branch name, for messages about names that it does not (a whole name
+/// is also not `HEAD` or `@` and does not start with `-`: [`WHOLE_BRANCH_RULES`]).
 pub const BRANCH_RULES: &str = "no `..`, `@{`, spaces, control characters or any of ~ ^ : ? * [ \\; no part starting with `.` or ending in `.lock`";
 
-/// Whether git accepts `name` as a branch (`refs/heads/<name>`).
+/// What git refuses in a whole branch name besides [`BRANCH_RULES`].
+pub const WHOLE_BRANCH_RULES: &str = "not `HEAD` or `@`, not starting with `-`";
+
+/// Whether git accepts `name` as a branch: a valid `refs/heads/<name>` that is also a valid
+/// branch name (not `HEAD`, not starting with `-`), and not `@`, which git reads as `HEAD`.
 pub fn is_valid_branch(name: &str) -> bool {
-    git2::Reference::is_valid_name(&format!("refs/heads/{name}"))
+    name != "@"
+        && git2::Reference::is_valid_name(&format!("refs/heads/{name}"))
+        && git2::Branch::name_is_valid(name).unwrap_or(false)
 }
 
 /// Reads a file as UTF-8, with the error naming the file and what was expected.
@@ -86,6 +93,10 @@ mod tests {
             "a@{b",
             "a//b",
             "",
+            // Names git's commands refuse or read as something else: `HEAD`, an option, `@` (HEAD).
+            "HEAD",
+            "-foo",
+            "@",
         ] {
             assert!(!is_valid_branch(bad), "{bad}");
         }
