@@ -1,6 +1,8 @@
 //! `.run-milestone.yml` at the repository root: optional, every key has a default, unknown keys
-//! are an error naming the key, the file and the line. Every key is documented in
+//! and globs or regexes that do not compile are an error naming the key, the file and the line. Every key is documented in
 //! `docs/configuration.md`.
+
+pub mod patterns;
 
 use std::path::{Path, PathBuf};
 
@@ -510,7 +512,10 @@ impl Config {
         if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
             return Ok(Config::default());
         }
-        serde_saphyr::from_str::<Config>(text).map_err(|e| crate::plan::spec::yaml_error(shown, 0, &e))
+        let config = serde_saphyr::from_str::<Config>(text).map_err(|e| crate::plan::spec::yaml_error(shown, 0, &e))?;
+        // Every glob and regex now, with its line, rather than mid-run where it is first used.
+        patterns::check(shown, text)?;
+        Ok(config)
     }
 
     /// The folders searched for milestones, in order.

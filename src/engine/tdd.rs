@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use regex::Regex;
 
 use crate::config::PolicyConfig;
@@ -67,21 +67,22 @@ pub struct TestRules {
 }
 
 impl TestRules {
+    /// The configured test globs and patterns plus the task's `Test:` paths. All of them were
+    /// compiled when the configuration and the spec were loaded, so an error here is a bug.
     pub fn new(policy: &PolicyConfig, task: &Task) -> Result<TestRules, Error> {
+        use crate::config::patterns::{new_test_regex, test_glob};
         let mut b = GlobSetBuilder::new();
-        for g in policy.test_globs.iter().chain(task.files.test.iter()) {
-            let glob = Glob::new(g.trim_start_matches("./"))
-                .map_err(|e| Error::input(format!(".run-milestone.yml: policy.test_globs: invalid glob `{g}`: {e}")))?;
-            b.add(glob);
+        for g in &policy.test_globs {
+            b.add(test_glob(g).map_err(|e| Error::internal(format!("policy.test_globs: `{g}`: {e}")))?);
         }
-        let globs = b.build().map_err(|e| Error::input(format!("policy.test_globs: {e}")))?;
+        for g in &task.files.test {
+            b.add(test_glob(g).map_err(|e| Error::internal(format!("Task {}: Test: `{g}`: {e}", task.number)))?);
+        }
+        let globs = b.build().map_err(|e| Error::internal(format!("test globs: {e}")))?;
         let new_test = policy
             .new_test_patterns
             .iter()
-            .map(|p| {
-                Regex::new(p)
-                    .map_err(|e| Error::input(format!(".run-milestone.yml: policy.new_test_patterns: `{p}`: {e}")))
-            })
+            .map(|p| new_test_regex(p).map_err(|e| Error::internal(format!("policy.new_test_patterns: `{p}`: {e}"))))
             .collect::<Result<_, _>>()?;
         Ok(TestRules { globs, new_test })
     }

@@ -546,6 +546,20 @@ impl Walker<'_> {
                 format!("unparseable task: unknown Files entry `{text}`: expected `Create:`, `Modify:` or `Test:`"),
             ));
         }
+        if label.starts_with("test") {
+            // A `Test:` path is also a glob of the files that count as tests in RED.
+            for p in &paths {
+                if let Err(e) = crate::config::patterns::test_glob(p) {
+                    return Err(self.err(
+                        start,
+                        format!(
+                            "unparseable task: `Test:` path `{p}` is not a valid glob ({}): expected a test file path or glob, e.g. `tests/test_user.py`",
+                            e.kind()
+                        ),
+                    ));
+                }
+            }
+        }
         let Some(task) = self.current_task() else { return Ok(()) };
         let list = match label.as_str() {
             "create" => &mut task.files.create,
@@ -772,6 +786,10 @@ def hash_password(password: str) -> str:
             (
                 "---\n---\n## Tasks\n\n### Task 1: A\n\n**Files:**\n- Delete: `a.py`\n",
                 "01-x.md:8: unparseable task: unknown Files entry `Delete: `a.py``",
+            ),
+            (
+                "---\n---\n## Tasks\n\n### Task 1: A\n\n**Files:**\n- Create: `a.py`\n- Test: `tests/a.py`, `tests/{b`\n",
+                "01-x.md:9: unparseable task: `Test:` path `tests/{b` is not a valid glob (unclosed alternate group;",
             ),
             (
                 "---\n---\n## Tasks\n\n### Task 1: A\n\n### Task 1: B\n",

@@ -1,6 +1,6 @@
 //! Never target main: the set of branches nothing may be pushed to, PR'd into or merged into.
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 
 use crate::error::Error;
 
@@ -23,7 +23,7 @@ impl ProtectedBranches {
         }
         let mut builder = GlobSetBuilder::new();
         for n in &names {
-            let glob = Glob::new(n).map_err(|e| {
+            let glob = crate::config::patterns::name_glob(n).map_err(|e| {
                 Error::input(format!(".run-milestone.yml: protected_branches: invalid pattern `{n}`: {e}"))
             })?;
             builder.add(glob);

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 
 use crate::config::{PolicyConfig, SurfaceRule};
 use crate::error::Error;
@@ -125,9 +125,7 @@ impl Rules {
 pub(crate) fn glob_set(key: &str, globs: &[String]) -> Result<GlobSet, Error> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
-        let glob = GlobBuilder::new(g.trim_start_matches("./"))
-            .literal_separator(true)
-            .build()
+        let glob = crate::config::patterns::path_glob(g)
             .map_err(|e| Error::input(format!(".run-milestone.yml: {key}: invalid glob `{g}`: {e}")))?;
         b.add(glob);
     }

@@ -231,7 +231,7 @@ fn expand(root: &Path, pattern: &str) -> Vec<PathBuf> {
     for comp in pattern.split('/').filter(|c| !c.is_empty()) {
         let mut next = Vec::new();
         if comp.contains(['*', '?', '[']) {
-            let Ok(glob) = globset::Glob::new(comp).map(|g| g.compile_matcher()) else { return vec![] };
+            let Ok(glob) = crate::config::patterns::name_glob(comp).map(|g| g.compile_matcher()) else { return vec![] };
             for dir in &current {
                 let Ok(entries) = std::fs::read_dir(dir) else { continue };
                 let mut found: Vec<PathBuf> =
