@@ -1,6 +1,7 @@
 //! The command line: milestone ids, usage errors, help, exit codes, flags not yet available.
 
 use crate::common::{Repo, assert_exit, bin, stderr, stdout};
+use crate::support::{Pty, commit_all, exit_within, plan, row, set_status, set_test_command};
 use std::process::Command;
 
 #[test]
@@ -200,4 +201,72 @@ fn an_internal_error_exits_1_and_changes_nothing() {
     assert!(err.contains("error: cannot create ") && err.contains(".git/run-milestone/m1: Not a directory"), "{err}");
     assert_eq!(repo.refs(), refs, "a branch was made");
     assert!(!repo.tmp.path().join("demo-m1").exists(), "a worktree was made");
+}
+
+#[test]
+fn dash_c_runs_the_milestone_of_that_checkout_and_updates_its_plan() {
+    let here = Repo::demo();
+    let there = Repo::demo();
+    // Only #02 is left to run there (#03 waits on #01, #05 on #04).
+    set_status(&there, "01", "⏭️ Skipped");
+    set_status(&there, "04", "⏭️ Skipped");
+    commit_all(&there, "only #02 to run");
+    let (here_plan, here_refs) = (plan(&here), here.refs());
+    let out = here.run(&["-C", there.root.to_str().unwrap(), "m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("✓ Merged into milestone/m1-text-tools"), "{}", stdout(&out));
+    let p = plan(&there);
+    assert!(row(&p, "02").contains("| ✅ Done | #1 |"), "{p}");
+    assert!(there.refs().contains("refs/heads/milestone/m1-text-tools"), "{}", there.refs());
+    assert!(there.tmp.path().join("demo-m1").is_dir(), "the worktree is next to that checkout");
+    // The checkout it was started in is untouched.
+    assert_eq!(plan(&here), here_plan);
+    assert_eq!(here.refs(), here_refs);
+    assert!(!here.tmp.path().join("demo-m1").exists());
+}
+
+/// A run that stops at a failing baseline: on stdout `✓` lines, on stderr a warning and an error,
+/// each coloured on a terminal.
+fn failing_baseline(repo: &Repo) -> Command {
+    set_test_command(repo, "\"echo broken; exit 1\"");
+    repo.cmd(&["m1", "--autonomous", "--subagent"])
+}
+
+#[test]
+fn piped_output_is_plain_text_even_without_no_color() {
+    let repo = Repo::demo();
+    let out = failing_baseline(&repo).env_remove("NO_COLOR").output().unwrap();
+    assert_exit(&out, 3);
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(text.contains("✓ Milestone folder exists (milestones/m1-text-tools)"), "{text}");
+    assert!(err.contains("warning: --subagent") && err.contains("error: baseline tests fail"), "{err}");
+    assert!(!text.contains('\x1b') && !err.contains('\x1b'), "{text:?}\n{err:?}");
+}
+
+#[test]
+fn a_terminal_gets_colour_unless_no_color_is_set() {
+    let repo = Repo::demo();
+    let mut cmd = failing_baseline(&repo);
+    let on_terminal = |cmd: Command| {
+        let mut run = Pty::spawn(cmd);
+        let status = exit_within(&mut run.child, 60);
+        let text = run.out.rest();
+        assert_eq!(status.code(), Some(3), "{text}");
+        text
+    };
+    cmd.env_remove("NO_COLOR");
+    let coloured = on_terminal(cmd);
+    for want in [
+        "\x1b[32m✓\x1b[0m Milestone folder exists (milestones/m1-text-tools)",
+        "\x1b[33mwarning:\x1b[0m --subagent",
+        "\x1b[31merror:\x1b[0m baseline tests fail",
+    ] {
+        assert!(coloured.contains(want), "missing {want:?} in {coloured:?}");
+    }
+    let mut cmd = repo.cmd(&["m1", "--autonomous", "--subagent"]);
+    cmd.env("NO_COLOR", "1");
+    let plain = on_terminal(cmd);
+    assert!(plain.contains("✓ Milestone folder exists (milestones/m1-text-tools)"), "{plain}");
+    assert!(plain.contains("warning: --subagent") && plain.contains("error: baseline tests fail"), "{plain}");
+    assert!(!plain.contains('\x1b'), "{plain:?}");
 }

@@ -216,6 +216,58 @@ fn implementation_before_the_test_is_caught() {
     assert!(row(&plan(&repo), "01").contains("⏭️ Skipped"));
 }
 
+/// A command agent for issue 01 (the others answer BLOCKED): RED writes `red` (python
+/// statements), GREEN a working `slugify`.
+fn issue_01_agent(repo: &Repo, red: &str) {
+    command_agent(
+        repo,
+        &format!(
+            "if os.environ['RUN_MILESTONE_ISSUE'] != '01':\n    print('STATUS: BLOCKED only issue 01 is scripted')\n    sys.exit(0)\nif step == 'red':\n{red}elif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n"
+        ),
+    );
+}
+
+#[test]
+fn configured_test_globs_decide_which_files_count_as_tests_in_red() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    // RED writes the test and its data file; `testdata/` matches none of the default test globs.
+    issue_01_agent(
+        &repo,
+        "    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_t(self):\\n        self.assertEqual(slugify(\"A B\"), open(\"testdata/slug.txt\").read().strip())\\n')\n    write('testdata/slug.txt', 'a-b\\n')\n",
+    );
+    config_add(&repo, "policy:\n  test_globs: [\"tests/**\", \"testdata/*.txt\"]\n");
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(!text.contains("TDD Violation"), "{text}");
+    assert!(text.contains("Result: FAILED ✓ (expected)"), "{text}");
+    let j = journal(&repo);
+    let reds = events(&j, "task_red");
+    assert_eq!(reds.len(), 1, "{reds:?}");
+    assert_eq!(reds[0]["changed"], serde_json::json!(["testdata/slug.txt", "tests/test_slug.py"]));
+    assert!(reds[0]["violation"].is_null(), "{:?}", reds[0]);
+    assert!(row(&plan(&repo), "01").contains("✅ Done"), "{}", plan(&repo));
+}
+
+#[test]
+fn configured_new_test_patterns_count_the_new_tests_in_red() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    // One `def test_` (one test by the default patterns), two assertions: two by the configured one.
+    issue_01_agent(
+        &repo,
+        "    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T(unittest.TestCase):\\n    def test_t(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n        self.assertEqual(slugify(\"C\"), \"c\")\\n')\n",
+    );
+    config_add(&repo, "policy:\n  new_test_patterns: ['^\\s*self\\.assert']\n");
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 TDD Violation: multiple behaviours at once"), "{text}");
+    assert!(text.contains("Detected: 2 new tests in one RED step"), "{text}");
+    assert!(row(&plan(&repo), "01").contains("⏭️ Skipped"), "{}", plan(&repo));
+}
+
 #[test]
 fn green_failures_are_retried_with_the_output_then_skipped() {
     let repo = Repo::demo();

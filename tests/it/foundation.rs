@@ -4,16 +4,7 @@
 //! that blocks at once), so each run is a bootstrap and a baseline.
 
 use crate::common::{Repo, assert_exit, stderr, stdout};
-use crate::support::{PLAN, edit, plan, row, run_with_input};
-
-/// Sets the status cell of `no` (which is `⬜ Todo` in the demo) by hand.
-fn set_status(repo: &Repo, no: &str, status: &str) {
-    let text = plan(repo);
-    let old = row(&text, no).to_string();
-    let new = old.replace("| ⬜ Todo |", &format!("| {status} |"));
-    assert_ne!(old, new, "row {no} is not Todo");
-    std::fs::write(repo.root.join(PLAN), text.replacen(&old, &new, 1)).unwrap();
-}
+use crate::support::{PLAN, edit, plan, row, run_with_input, set_status};
 
 fn issue_branches(repo: &Repo) -> Vec<String> {
     repo.refs().lines().filter(|l| l.contains("refs/heads/feat/")).map(String::from).collect()

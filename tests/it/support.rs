@@ -100,6 +100,15 @@ pub fn run_cmd_with_input(mut cmd: std::process::Command, input: &str) -> std::p
     child.wait_with_output().unwrap()
 }
 
+/// Sets the status cell of `no` (which is `⬜ Todo` in the demo) by hand, without committing.
+pub fn set_status(repo: &Repo, no: &str, status: &str) {
+    let text = plan(repo);
+    let old = row(&text, no).to_string();
+    let new = old.replace("| ⬜ Todo |", &format!("| {status} |"));
+    assert_ne!(old, new, "row {no} is not Todo");
+    std::fs::write(repo.root.join(PLAN), text.replacen(&old, &new, 1)).unwrap();
+}
+
 /// Cuts issue 01 down to its first task (each test then drives one task of one issue).
 pub fn single_issue(repo: &Repo) {
     // Only issue 01, one task, so each test drives one review.
