@@ -193,7 +193,9 @@ fn init_tracing(verbose: bool) {
     } else {
         EnvFilter::try_from_env("RUN_MILESTONE_LOG").unwrap_or_else(|_| EnvFilter::new("warn"))
     };
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
+    // The same rule as the `Ui`'s colour: an empty `NO_COLOR` counts as unset (no-color.org).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| RedactingStderr)
