@@ -78,10 +78,11 @@ mod tests {
     #[test]
     fn without_a_terminal_a_due_line_is_printed_as_plain_text() {
         let (ui, buf) = Ui::capture();
-        let mut c = Countdown::new(Duration::from_millis(30), Duration::from_millis(1));
+        // Ten seconds rounded up stay `10s` however slow the machine is; the poll is 1 ms.
+        let mut c = Countdown::new(Duration::from_secs(10), Duration::from_millis(1));
         c.every = Duration::ZERO;
         c.wait(&ui, "⏳ Checks pending on PR #7");
         let text = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
-        assert_eq!(text, "⏳ Checks pending on PR #7: 1s left\n");
+        assert_eq!(text, "⏳ Checks pending on PR #7: 10s left\n");
     }
 }
