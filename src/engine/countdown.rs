@@ -43,7 +43,8 @@ impl Countdown {
         now.duration_since(self.last_line) >= self.every
     }
 
-    /// Shows `what: <time> left` and sleeps until the next poll (never past the deadline).
+    /// Shows `what: <time> left` and sleeps until the next poll (never past the deadline); a
+    /// panic or Ctrl-C cuts the sleep short (the caller then checks the signals).
     pub fn wait(&mut self, ui: &Ui, what: &str) {
         let text = format!("{what}: {} left", super::summary::duration(self.left_secs()));
         let spinner = ui.spinner(text.clone());
@@ -52,7 +53,7 @@ impl Countdown {
             ui.line(&text);
             self.last_line = now;
         }
-        std::thread::sleep(self.poll.min(self.timeout.saturating_sub(self.started.elapsed())));
+        let _ = crate::safety::signals::sleep(self.poll.min(self.timeout.saturating_sub(self.started.elapsed())));
         drop(spinner);
     }
 }
