@@ -1,7 +1,9 @@
 //! Running subprocesses (Verify commands, test suites, agents, the `git` CLI) in their own process
 //! group, with captured output, an optional wall-clock limit, and a group kill on timeout, on
 //! drop, and on demand (panic uses [`kill_all`]; Ctrl-C [`terminate_all`], then a kill after a
-//! grace period).
+//! grace period). A child that ends while a panic or Ctrl-C is
+//! requested counts for nothing: [`run`] reports it interrupted, so nobody records a CI failure,
+//! a failed push or a review from a process the stop killed.
 //!
 //! Nothing outlives a run, even a `kill -9` of it: each child gets `PR_SET_PDEATHSIG(SIGKILL)`
 //! (it dies with the thread that spawned it — every spawn happens on the run's main thread, which
@@ -198,8 +200,12 @@ fn interrupted() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::Interrupted, "stopped by a panic or an interrupt")
 }
 
-/// Runs a command to completion (or its time limit) in a new process group.
+/// Runs a command to completion (or its time limit) in a new process group. `Interrupted` when
+/// a panic or Ctrl-C is requested before it ends (unless it runs [`Cmd::after_stop`]).
 pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
+    if !cmd.after_stop && crate::safety::signals::requested().is_some() {
+        return Err(interrupted());
+    }
     let start = Instant::now();
     let mut command = Command::new(&cmd.program);
     command.args(&cmd.args).current_dir(&cmd.cwd);
@@ -283,6 +289,11 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
     let stdout = out_t.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
     let stderr = err_t.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
     drop(guard);
+    // It ended while a stop was requested: killed by it, or cut short by its SIGTERM. What it
+    // says is no result (not a CI failure, not a failed push, not a review).
+    if !cmd.after_stop && crate::safety::signals::requested().is_some() {
+        return Err(interrupted());
+    }
     let combined = combined.lock().unwrap_or_else(|p| p.into_inner()).clone();
     Ok(Finished {
         code: status.and_then(|s| s.code()),
