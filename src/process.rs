@@ -1,7 +1,7 @@
 //! Running subprocesses (Verify commands, test suites, agents, the `git` CLI) in their own process
 //! group, with captured output, an optional wall-clock limit, and a group kill on timeout, on
-//! drop, and on demand (panic uses [`kill_all`]; Ctrl-C [`terminate_all`], then a kill after a
-//! grace period). A child that ends while a panic or Ctrl-C is
+//! drop, and on demand (panic uses [`kill_all`]; a Ctrl-C is seen by [`run`], which gives the
+//! group SIGTERM and a grace period, see [`group`]). A child that ends while a panic or Ctrl-C is
 //! requested counts for nothing: [`run`] reports it interrupted, so nobody records a CI failure,
 //! a failed push or a review from a process the stop killed.
 //!
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use process_wrap::std::{CommandWrap, ProcessGroup};
 
-pub use group::{GRACE, kill_all, running_groups, terminate_all};
+pub use group::{GRACE, kill_all, running_groups};
 pub use leftovers::{record_groups_in, stop_leftovers};
 
 use group::Guard;

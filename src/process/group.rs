@@ -1,6 +1,8 @@
 //! The process groups this run started: tracked while they run (and recorded, see
-//! [`super::leftovers`]), signalled together on a panic ([`kill_all`]) or a Ctrl-C
-//! ([`terminate_all`]), and stopped one by one by the [`Guard`] of [`super::run`].
+//! [`super::leftovers`]), killed together on a panic ([`kill_all`]), and stopped one by one by
+//! the [`Guard`] of [`super::run`] — at once for a panic, gracefully for a Ctrl-C: SIGTERM, then
+//! up to [`GRACE`] for *every* process of the group to end (not just its leader: `sh -c 'a && b'`
+//! dies at once while `b` may still be cleaning up), then SIGKILL.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -31,30 +33,28 @@ pub(super) fn track(pgid: u32, running: bool) {
     }
 }
 
-fn signal_all(sig: libc::c_int) -> usize {
+/// Sends SIGKILL to every process group this process started that is still running.
+pub fn kill_all() -> usize {
     let groups = running_set();
     for pgid in &groups {
         // SAFETY: killpg with a group id we created; errors (already gone) are ignored.
         unsafe {
-            libc::killpg(*pgid as libc::pid_t, sig);
+            libc::killpg(*pgid as libc::pid_t, libc::SIGKILL);
         }
     }
     groups.len()
 }
 
-/// Sends SIGKILL to every process group this process started that is still running.
-pub fn kill_all() -> usize {
-    signal_all(libc::SIGKILL)
-}
-
-/// Sends SIGTERM to every running process group (a Ctrl-C: each gets [`GRACE`] to end).
-pub fn terminate_all() -> usize {
-    signal_all(libc::SIGTERM)
-}
-
 /// The process groups currently running (for tests and diagnostics).
 pub fn running_groups() -> Vec<u32> {
     running_set().into_iter().collect()
+}
+
+/// Whether a process of group `pgid` is still running: `killpg(pgid, 0)` until ESRCH, and, while
+/// it finds one, a look at `/proc` so that zombies nobody reaps yet do not count.
+fn group_alive(pgid: u32) -> bool {
+    // SAFETY: signal 0 sends nothing; it only asks whether the group has a process.
+    unsafe { libc::killpg(pgid as libc::pid_t, 0) == 0 && super::leftovers::group_running(pgid) }
 }
 
 /// A running child registered in [`RUNNING`]; killed (with its group) if dropped while running.
@@ -81,8 +81,8 @@ impl Guard {
         Guard { child, pgid, done: false }
     }
 
-    /// Stops the group for a panic (SIGKILL now) or a Ctrl-C (SIGTERM, then SIGKILL once the
-    /// leader has exited or [`GRACE`] ran out — a panic cuts the wait short).
+    /// Stops the group for a panic (SIGKILL now) or a Ctrl-C (SIGTERM once, then SIGKILL when
+    /// the whole group has ended or [`GRACE`] ran out — a panic cuts the wait short).
     pub fn stop(&mut self, why: Requested) {
         if why == Requested::Interrupt {
             // SAFETY: killpg on the group we created.
@@ -91,7 +91,10 @@ impl Guard {
             }
             let deadline = Instant::now() + GRACE;
             while Instant::now() < deadline && requested() != Some(Requested::Panic) {
-                if !matches!(self.child.try_wait(), Ok(None)) {
+                // Reap the leader when it exits (a zombie keeps the group alive), then wait for
+                // the rest of the group.
+                let _ = self.child.try_wait();
+                if !group_alive(self.pgid) {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(20));

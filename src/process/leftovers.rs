@@ -61,6 +61,11 @@ fn processes() -> impl Iterator<Item = (u32, PathBuf)> {
     })
 }
 
+/// Whether a live (not zombie) process is in group `pgid`.
+pub(super) fn group_running(pgid: u32) -> bool {
+    processes().any(|(pid, _)| stat_of(pid).is_some_and(|(state, pgrp)| pgrp == pgid && state != 'Z'))
+}
+
 /// Kills what a dead run recorded in `path` left running: every live process in one of its
 /// groups whose environment carries its run id (so a reused group id is never touched). Returns
 /// how many were killed; the record is removed. Call it holding the milestone's lock.

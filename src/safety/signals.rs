@@ -1,10 +1,11 @@
 //! Signals: `run-milestone panic` from a second terminal sends SIGUSR1 (found through the lock
 //! files, never by process name): every child group is killed at once. Ctrl-C (SIGINT, or
-//! SIGTERM) asks for a graceful stop: the child groups get SIGTERM and up to
-//! [`crate::process::GRACE`] to end before they are killed; a second Ctrl-C while that stop is
-//! under way exits at once (130). The engine checks the flags at every journal entry and on every
-//! poll of a wait; every wait and back-off sleeps through [`sleep`], which gives up as soon as a
-//! stop is requested; a prompt waiting for a line gives up on them too.
+//! SIGTERM) asks for a graceful stop: the running child group gets SIGTERM (from the main
+//! thread, in [`crate::process::run`]) and up to [`crate::process::GRACE`] to end before it is
+//! killed; a second Ctrl-C while that stop is under way exits at once (130). The engine checks
+//! the flags at every journal entry and on every poll of a wait; every wait and back-off sleeps
+//! through [`sleep`], which gives up as soon as a stop is requested; a prompt waiting for a line
+//! gives up on them too.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -97,8 +98,9 @@ pub fn install() -> std::io::Result<()> {
                 eprintln!("\ninterrupted twice: exiting now");
                 std::process::exit(130);
             }
+            // The running child group gets its SIGTERM and grace period from the main thread
+            // (`process::run` sees the flag within a poll), so it is asked to end only once.
             eprintln!("\ninterrupt: stopping after the current step (Ctrl-C again exits at once)");
-            crate::process::terminate_all();
         }
     })?;
     Ok(())

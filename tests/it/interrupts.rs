@@ -61,7 +61,7 @@ fn slow_to_stop(dir: &Path, cleanup: f64) -> (PathBuf, PathBuf, PathBuf) {
 #[test]
 fn ctrl_c_during_the_local_ci_lets_its_processes_finish_records_nothing_and_the_run_resumes() {
     let repo = Repo::demo();
-    let (script, started, _finished) = slow_to_stop(repo.tmp.path(), 1.5);
+    let (script, started, finished) = slow_to_stop(repo.tmp.path(), 1.5);
     // `sh -c '… python3 slow.py && …'`: the group's leader (sh) dies at once on SIGTERM, the
     // python process in the same group needs its time.
     ci_runs_first(&repo, &format!("python3 {} && echo ci-done", script.display()));
@@ -74,6 +74,7 @@ fn ctrl_c_during_the_local_ci_lets_its_processes_finish_records_nothing_and_the_
     assert_eq!(status.code(), Some(3), "{}", err.rest());
     let text = out.rest();
     assert!(text.contains("⛔ Milestone aborted\n\ninterrupted (Ctrl-C): state saved\n"), "{text}");
+    assert!(finished.exists(), "the CI's own process was killed before its SIGTERM handler finished");
     assert!(marker.processes("slow.py").is_empty());
     // The CI did not run to its end: no result is kept for the PR's head.
     assert_eq!(pr_record(&repo)["checks"], serde_json::json!({}), "{text}");
