@@ -10,6 +10,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::ui::Ui;
+
 /// The signal `run-milestone panic` sends to a run.
 pub const PANIC_SIGNAL: i32 = signal_hook::consts::SIGUSR1;
 
@@ -81,10 +83,11 @@ pub fn sleep(d: Duration) -> Result<(), Requested> {
     }
 }
 
-/// Installs the handlers (a thread reading the signals). Call once, early.
-pub fn install() -> std::io::Result<()> {
+/// Installs the handlers (a thread reading the signals, printing through `ui`). Call once, early.
+pub fn install(ui: &Ui) -> std::io::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, PANIC_SIGNAL])?;
+    let ui = ui.clone();
     std::thread::Builder::new().name("signals".into()).spawn(move || {
         for sig in signals.forever() {
             if sig == PANIC_SIGNAL {
@@ -95,12 +98,12 @@ pub fn install() -> std::io::Result<()> {
             if INTERRUPT.swap(true, Ordering::SeqCst) {
                 // The second Ctrl-C: out at once (the journal and the plan are always current).
                 crate::process::kill_all();
-                eprintln!("\ninterrupted twice: exiting now");
+                ui.eline("\ninterrupted twice: exiting now");
                 std::process::exit(130);
             }
             // The running child group gets its SIGTERM and grace period from the main thread
             // (`process::run` sees the flag within a poll), so it is asked to end only once.
-            eprintln!("\ninterrupt: stopping after the current step (Ctrl-C again exits at once)");
+            ui.eline("\ninterrupt: stopping after the current step (Ctrl-C again exits at once)");
         }
     })?;
     Ok(())
