@@ -290,7 +290,9 @@ impl Decider for Interactive {
                 return Decision { command: Command::Abort, answer: None, automatic: false };
             };
             let typed = line.trim();
+            // Nothing typed (an answer to an agent's question included): the prompt asks again.
             if typed.is_empty() {
+                self.repeat(ui, stop);
                 continue;
             }
             match typed.to_ascii_lowercase().as_str() {
@@ -412,6 +414,24 @@ mod tests {
         assert!(out.contains("📊 Current State\n\nMilestone: m1\n\n---\n"), "{out}");
         assert!(out.contains("  fix        attempt a fix, then retry"), "{out}");
         assert!(out.contains("  panic      immediate halt"), "{out}");
+    }
+
+    #[test]
+    fn an_empty_line_reasks_with_the_allowed_line() {
+        let (d, out) = run(vec!["", "   ", "skip"], &tests_failing());
+        assert_eq!(d.command, Command::Skip);
+        let block = "\n🛑 Tests failing (attempt 1/2)\n\nFailed:\n- test_a\n\nfix | skip | abort\n";
+        assert_eq!(out, format!("{block}\nfix | skip | abort\n\nfix | skip | abort\n"));
+        // An empty answer to an agent's question is no answer: asked again.
+        let stop = Stop::new(
+            StopKind::NeedsContext,
+            "❓ Agent needs context: which table?",
+            vec![],
+            &[Command::Skip, Command::Abort],
+        );
+        let (d, out) = run(vec!["", "users"], &stop);
+        assert_eq!((d.command, d.answer.as_deref()), (Command::Continue, Some("users")));
+        assert!(out.ends_with("<answer> | skip | abort\n\n<answer> | skip | abort\n"), "{out}");
     }
 
     #[test]
