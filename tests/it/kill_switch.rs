@@ -1,5 +1,6 @@
 //! The kill switch end to end: `run-milestone panic` stopping a run parked at a prompt (plain
-//! lines, and the line editor on a real terminal, which is left usable), a run in bootstrap, a run
+//! lines, and the line editor on a real terminal, which is left usable — also when the panic
+//! comes during the "waits for you" alert, before the prompt reads), a run in bootstrap, a run
 //! that does not stop (reported, never claimed saved); `panic` typed at the quality gate
 //! (journaled, alerted; at a terminal `Revoke GitHub token? yes | no` and `yes` logs `gh` out,
 //! without one the steps and no wait); Ctrl-C at a prompt; the steps of `run-milestone panic`.
