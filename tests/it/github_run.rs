@@ -537,6 +537,9 @@ fn panic_while_waiting_for_checks_stops_the_run_at_once_and_drafts_the_pr() {
     fake.state().default_runs = vec![Run("test", "in_progress", None)];
     let (mut run, mut out) = spawn_on_fake(&repo);
     out.wait_for("⏳ Waiting for checks on PR #1");
+    // GitHub fails the draft request once: the panic's own request keeps its retry.
+    let unavailable = json!({"message": "Service Unavailable"});
+    fake.state().fail("POST", "/graphql", 503, unavailable, 1);
     let panic = repo.cmd(&["panic"]).env("RUN_MILESTONE_PANIC_WAIT_SECONDS", "20").output().unwrap();
     assert_exit(&panic, 0);
     assert!(stdout(&panic).contains(&format!("✓ Execution halted: m1 (pid {})", run.id())), "{}", stdout(&panic));
@@ -552,6 +555,7 @@ fn panic_while_waiting_for_checks_stops_the_run_at_once_and_drafts_the_pr() {
     let st = fake.state();
     assert!(st.prs[0].draft && st.prs[0].open, "{:?}", st.prs[0]);
     drop(st);
+    assert_eq!(fake.bodies("POST /graphql").len(), 2, "the draft request was retried: {:?}", fake.log());
     assert!(row(&plan(&repo), "01").contains("🔄 In Progress"), "{}", plan(&repo));
     assert_eq!(events(&journal(&repo), "panic").len(), 1);
 }
