@@ -54,7 +54,8 @@ pub fn running_groups() -> Vec<u32> {
 /// it finds one, a look at `/proc` so that zombies nobody reaps yet do not count.
 fn group_alive(pgid: u32) -> bool {
     // SAFETY: signal 0 sends nothing; it only asks whether the group has a process.
-    unsafe { libc::killpg(pgid as libc::pid_t, 0) == 0 && super::leftovers::group_running(pgid) }
+    let any = unsafe { libc::killpg(pgid as libc::pid_t, 0) } == 0;
+    any && super::leftovers::group_running(pgid)
 }
 
 /// A running child registered in [`RUNNING`]; killed (with its group) if dropped while running.
