@@ -1,7 +1,9 @@
 //! Running subprocesses (Verify commands, test suites, agents, the `git` CLI) in their own process
 //! group, with captured output, an optional wall-clock limit, and a group kill on timeout, on
-//! drop, and on demand (panic uses [`kill_all`]; Ctrl-C [`terminate_all`], then a kill after a
-//! grace period).
+//! drop, and on demand (panic uses [`kill_all`]; a Ctrl-C is seen by [`run`], which gives the
+//! group SIGTERM and a grace period, see [`group`]). A child that ends while a panic or Ctrl-C is
+//! requested counts for nothing: [`run`] reports it interrupted, so nobody records a CI failure,
+//! a failed push or a review from a process the stop killed.
 //!
 //! Nothing outlives a run, even a `kill -9` of it: each child gets `PR_SET_PDEATHSIG(SIGKILL)`
 //! (it dies with the thread that spawned it — every spawn happens on the run's main thread, which
@@ -9,9 +11,11 @@
 //! are written there (atomically) together with this run's id, which every child carries in
 //! `RUN_MILESTONE_RUN_ID`. The next run of the milestone (holding its lock) or `cleanup` calls
 //! [`stop_leftovers`]: it kills the processes still in those groups that carry that id (a child's
-//! own children, which the death signal does not reach).
+//! own children, which the death signal does not reach). See [`leftovers`].
 
-use std::collections::BTreeSet;
+mod group;
+pub mod leftovers;
+
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,22 +23,18 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use process_wrap::std::{ChildWrapper, CommandWrap, ProcessGroup};
+use process_wrap::std::{CommandWrap, ProcessGroup};
 
-/// Process groups this process started and that are still running.
-static RUNNING: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+pub use group::{GRACE, kill_all, running_groups};
+pub use leftovers::{record_groups_in, stop_leftovers};
+
+use group::Guard;
 
 /// Environment names removed from every child (the Safety issue fills the deny list).
 static DENIED_ENV: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Where the running groups are recorded (see the module docs), once a run holds its lock.
-static RECORD: Mutex<Option<PathBuf>> = Mutex::new(None);
-
 /// The variable naming the run a process belongs to.
 pub const RUN_ID_ENV: &str = "RUN_MILESTONE_RUN_ID";
-
-/// How long a Ctrl-C waits for a child group to end after SIGTERM before it is killed.
-pub const GRACE: Duration = Duration::from_secs(10);
 
 /// This process's run id (pid and start time), set in every child's environment.
 pub fn run_id() -> &'static str {
@@ -43,105 +43,6 @@ pub fn run_id() -> &'static str {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         format!("{}-{nanos}", std::process::id())
     })
-}
-
-fn signal_all(sig: libc::c_int) -> usize {
-    let groups: Vec<u32> = RUNNING.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect();
-    for pgid in &groups {
-        // SAFETY: killpg with a group id we created; errors (already gone) are ignored.
-        unsafe {
-            libc::killpg(*pgid as libc::pid_t, sig);
-        }
-    }
-    groups.len()
-}
-
-/// Sends SIGKILL to every process group this process started that is still running.
-pub fn kill_all() -> usize {
-    signal_all(libc::SIGKILL)
-}
-
-/// Sends SIGTERM to every running process group (a Ctrl-C: each gets [`GRACE`] to end).
-pub fn terminate_all() -> usize {
-    signal_all(libc::SIGTERM)
-}
-
-/// The record written to the file of [`record_groups_in`].
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Record {
-    run_id: String,
-    pid: u32,
-    groups: Vec<u32>,
-}
-
-fn write_record(path: &Path, groups: &BTreeSet<u32>) {
-    let record =
-        Record { run_id: run_id().to_string(), pid: std::process::id(), groups: groups.iter().copied().collect() };
-    let body = serde_json::to_vec(&record).unwrap_or_default();
-    if let Err(e) = crate::safety::atomic::write_atomic(path, &body) {
-        tracing::warn!("cannot record the running process groups in {}: {e}", path.display());
-    }
-}
-
-/// From now on, the running process groups are recorded in `path` (call it holding the run lock,
-/// after [`stop_leftovers`]).
-pub fn record_groups_in(path: &Path) {
-    let running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
-    write_record(path, &running);
-    *RECORD.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.to_path_buf());
-}
-
-/// Adds or removes a running group, keeping the record current.
-fn track(pgid: u32, running: bool) {
-    let mut set = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
-    let changed = if running { set.insert(pgid) } else { set.remove(&pgid) };
-    if changed && let Some(path) = RECORD.lock().unwrap_or_else(|p| p.into_inner()).as_deref() {
-        write_record(path, &set);
-    }
-}
-
-/// `(state, process group)` of a live process, from `/proc/<pid>/stat`.
-fn stat_of(pid: u32) -> Option<(char, u32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let pgrp = fields.nth(1)?.parse().ok()?;
-    Some((state, pgrp))
-}
-
-/// Kills what a dead run recorded in `path` left running: every live process in one of its
-/// groups whose environment carries its run id (so a reused group id is never touched). Returns
-/// how many were killed; the record is removed. Call it holding the milestone's lock.
-pub fn stop_leftovers(path: &Path) -> usize {
-    let Ok(text) = std::fs::read(path) else { return 0 };
-    let _ = std::fs::remove_file(path);
-    let Ok(record) = serde_json::from_slice::<Record>(&text) else { return 0 };
-    if record.groups.is_empty() || record.run_id == run_id() {
-        return 0;
-    }
-    let wanted = format!("{RUN_ID_ENV}={}", record.run_id);
-    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
-    let mut killed = 0;
-    for e in entries.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-        let Some((state, pgrp)) = stat_of(pid) else { continue };
-        if state == 'Z' || !record.groups.contains(&pgrp) {
-            continue;
-        }
-        let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
-        if environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes()) {
-            // SAFETY: kill(2) on a process of the dead run (its group and its run id match).
-            if unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) } == 0 {
-                killed += 1;
-            }
-        }
-    }
-    killed
-}
-
-/// The process groups currently running (for tests and diagnostics).
-pub fn running_groups() -> Vec<u32> {
-    RUNNING.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect()
 }
 
 /// Sets the environment names removed from every child process that is not `trusted`.
@@ -294,71 +195,17 @@ pub fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// A running child registered in [`RUNNING`]; killed (with its group) if dropped while running.
-struct Guard {
-    child: Box<dyn ChildWrapper>,
-    pgid: u32,
-    done: bool,
+/// The error of a child stopped by a panic or a Ctrl-C.
+fn interrupted() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::Interrupted, "stopped by a panic or an interrupt")
 }
 
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        track(self.pgid, false);
-    }
-}
-
-impl Guard {
-    /// Stops the group for a panic (SIGKILL now) or a Ctrl-C (SIGTERM, then SIGKILL once the
-    /// leader has exited or [`GRACE`] ran out — a panic cuts the wait short).
-    fn stop(&mut self, why: crate::safety::signals::Requested) {
-        use crate::safety::signals::{Requested, requested};
-        if why == Requested::Interrupt {
-            // SAFETY: killpg on the group we created.
-            unsafe {
-                libc::killpg(self.pgid as libc::pid_t, libc::SIGTERM);
-            }
-            let deadline = Instant::now() + GRACE;
-            while Instant::now() < deadline && requested() != Some(Requested::Panic) {
-                if !matches!(self.child.try_wait(), Ok(None)) {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        // SAFETY: killpg on the group we created; ESRCH when it is already empty is fine.
-        unsafe {
-            libc::killpg(self.pgid as libc::pid_t, libc::SIGKILL);
-        }
-        let _ = self.child.wait();
-        self.done = true;
-    }
-}
-
-/// In the child, before exec: die with the spawning thread (see the module docs).
-fn die_with_parent(command: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The parent died before the prctl: nobody would ever reap or stop us.
-            if libc::getppid() != parent {
-                libc::_exit(137);
-            }
-            Ok(())
-        });
-    }
-}
-
-/// Runs a command to completion (or its time limit) in a new process group.
+/// Runs a command to completion (or its time limit) in a new process group. `Interrupted` when
+/// a panic or Ctrl-C is requested before it ends (unless it runs [`Cmd::after_stop`]).
 pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
+    if !cmd.after_stop && crate::safety::signals::requested().is_some() {
+        return Err(interrupted());
+    }
     let start = Instant::now();
     let mut command = Command::new(&cmd.program);
     command.args(&cmd.args).current_dir(&cmd.cwd);
@@ -371,7 +218,7 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
     for (k, v) in &cmd.env {
         command.env(k, v);
     }
-    die_with_parent(&mut command);
+    group::die_with_parent(&mut command);
     command
         .stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -380,11 +227,10 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
     wrap.wrap(ProcessGroup::leader());
     let mut child = wrap.spawn()?;
     let pgid = child.id();
-    track(pgid, true);
     let stdin = child.stdin().take();
     let stdout = child.stdout().take();
     let stderr = child.stderr().take();
-    let mut guard = Guard { child, pgid, done: false };
+    let mut guard = Guard::new(child, pgid);
 
     let combined = Arc::new(Mutex::new(Vec::<u8>::new()));
     let reader = |mut src: Box<dyn Read + Send>, combined: Arc<Mutex<Vec<u8>>>| {
@@ -427,7 +273,7 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
         {
             // Panic or Ctrl-C: the group is stopped; the caller sees an interrupted run.
             guard.stop(why);
-            return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "stopped by a panic or an interrupt"));
+            return Err(interrupted());
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -443,6 +289,11 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
     let stdout = out_t.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
     let stderr = err_t.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
     drop(guard);
+    // It ended while a stop was requested: killed by it, or cut short by its SIGTERM. What it
+    // says is no result (not a CI failure, not a failed push, not a review).
+    if !cmd.after_stop && crate::safety::signals::requested().is_some() {
+        return Err(interrupted());
+    }
     let combined = combined.lock().unwrap_or_else(|p| p.into_inner()).clone();
     Ok(Finished {
         code: status.and_then(|s| s.code()),

@@ -174,7 +174,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let ui = Ui::stdio(cli.verbose);
-    if let Err(e) = crate::safety::signals::install() {
+    if let Err(e) = crate::safety::signals::install(&ui) {
         ui.warn(format!("cannot install signal handlers (panic / Ctrl-C): {e}"));
     }
     match dispatch(&ui, cli) {

@@ -82,7 +82,7 @@ pub fn run(ui: &Ui, dir: &Path) -> Result<i32, Error> {
     }
     let origin = crate::safety::revoke::token_origin();
     if std::io::stdin().is_terminal() {
-        let mut lines = super::prompt::stdin_lines();
+        let mut lines = super::prompt::stdin_lines(ui);
         let mut read = || lines.read_answer();
         crate::safety::revoke::ask(ui, &origin, Some(&mut read));
     } else {

@@ -80,15 +80,17 @@ impl Threaded {
 
 impl Threaded {
     fn wait(&mut self, wait: Wait) -> Option<String> {
-        if !self.pending {
-            if self.requests.send(()).is_err() {
-                return None;
-            }
-            self.pending = true;
-        }
         loop {
+            // Before a line is asked for, too: a stop already requested must not start a read
+            // (the line editor would put the terminal in raw mode after the prompt gave up).
             if (self.stopped)(wait) {
                 return None;
+            }
+            if !self.pending {
+                if self.requests.send(()).is_err() {
+                    return None;
+                }
+                self.pending = true;
             }
             match self.lines.recv_timeout(POLL) {
                 Ok(line) => {
@@ -126,7 +128,8 @@ fn plain_line() -> Option<String> {
 }
 
 /// The terminal's settings before the line editor ran, restored when a signal cuts a prompt
-/// short (the editor's raw mode must not outlive the run).
+/// short and when the prompt goes away with a read still pending (the editor's raw mode and
+/// bracketed paste must not outlive the run).
 struct TermiosGuard(Option<libc::termios>);
 
 impl TermiosGuard {
@@ -148,18 +151,39 @@ impl TermiosGuard {
     }
 }
 
+/// Turns the terminal's bracketed paste off (the line editor turns it on while it reads).
+const BRACKETED_PASTE_OFF: &str = "\x1b[?2004l";
+
 /// The line editor on its helper thread, restoring the terminal when a prompt is cut short.
 struct EditorLines {
     inner: Threaded,
     saved: TermiosGuard,
+    ui: Ui,
 }
 
 impl EditorLines {
     fn restored(&self, line: Option<String>) -> Option<String> {
         if line.is_none() && signals::requested().is_some() {
-            self.saved.restore();
+            self.restore();
         }
         line
+    }
+
+    fn restore(&self) {
+        self.saved.restore();
+        if std::io::stdout().is_terminal() {
+            self.ui.text(BRACKETED_PASTE_OFF);
+        }
+    }
+}
+
+impl Drop for EditorLines {
+    /// A read still pending (the editor in raw mode, or about to enter it) when the prompt goes
+    /// away: the run ends, and the terminal gets its settings back.
+    fn drop(&mut self) {
+        if self.inner.pending {
+            self.restore();
+        }
     }
 }
 
@@ -191,7 +215,7 @@ fn cut_short(wait: Wait) -> bool {
 
 /// The line source for this process: the editor on a terminal, plain lines otherwise; both read
 /// on a helper thread and give up on a panic or Ctrl-C.
-pub fn stdin_lines() -> Box<dyn LineSource> {
+pub fn stdin_lines(ui: &Ui) -> Box<dyn LineSource> {
     let forced_plain = std::env::var("RUN_MILESTONE_PLAIN_PROMPT").is_ok_and(|v| v == "1");
     let terminal = std::io::stdin().is_terminal();
     if !forced_plain
@@ -211,7 +235,7 @@ pub fn stdin_lines() -> Box<dyn LineSource> {
             }
             Err(_) => None,
         };
-        return Box::new(EditorLines { inner: Threaded::new(read, cut_short, true), saved });
+        return Box::new(EditorLines { inner: Threaded::new(read, cut_short, true), saved, ui: ui.clone() });
     }
     Box::new(Threaded::new(plain_line, cut_short, terminal))
 }
@@ -266,7 +290,9 @@ impl Decider for Interactive {
                 return Decision { command: Command::Abort, answer: None, automatic: false };
             };
             let typed = line.trim();
+            // Nothing typed (an answer to an agent's question included): the prompt asks again.
             if typed.is_empty() {
+                self.repeat(ui, stop);
                 continue;
             }
             match typed.to_ascii_lowercase().as_str() {
@@ -391,6 +417,24 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_line_reasks_with_the_allowed_line() {
+        let (d, out) = run(vec!["", "   ", "skip"], &tests_failing());
+        assert_eq!(d.command, Command::Skip);
+        let block = "\n🛑 Tests failing (attempt 1/2)\n\nFailed:\n- test_a\n\nfix | skip | abort\n";
+        assert_eq!(out, format!("{block}\nfix | skip | abort\n\nfix | skip | abort\n"));
+        // An empty answer to an agent's question is no answer: asked again.
+        let stop = Stop::new(
+            StopKind::NeedsContext,
+            "❓ Agent needs context: which table?",
+            vec![],
+            &[Command::Skip, Command::Abort],
+        );
+        let (d, out) = run(vec!["", "users"], &stop);
+        assert_eq!((d.command, d.answer.as_deref()), (Command::Continue, Some("users")));
+        assert!(out.ends_with("<answer> | skip | abort\n\n<answer> | skip | abort\n"), "{out}");
+    }
+
+    #[test]
     fn end_of_input_is_abort() {
         let (d, out) = run(vec![], &tests_failing());
         assert_eq!(d.command, Command::Abort);
@@ -416,6 +460,24 @@ mod tests {
         assert_eq!((d.command, d.answer), (Command::Skip, None));
         let (d, _) = run(vec!["status", "help", "panic"], &stop);
         assert_eq!(d.command, Command::Panic, "status and help still work there");
+    }
+
+    #[test]
+    fn a_stop_requested_before_the_prompt_starts_no_read() {
+        let (asked_tx, asked_rx) = channel::<()>();
+        let mut src = Threaded::new(
+            move || {
+                asked_tx.send(()).unwrap();
+                Some("never typed".into())
+            },
+            |wait| wait == Wait::Command,
+            true,
+        );
+        assert_eq!(src.read_line(), None);
+        assert!(!src.pending);
+        assert!(asked_rx.recv_timeout(Duration::from_millis(200)).is_err(), "the reader was asked for a line");
+        // A wait for an answer is not cut short: it reads.
+        assert_eq!(src.read_answer().as_deref(), Some("never typed"));
     }
 
     #[test]

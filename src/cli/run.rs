@@ -39,7 +39,7 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i3
     let decider: Box<dyn crate::engine::decide::Decider> = if flags.autonomous {
         Box::new(crate::engine::decide::Autonomous)
     } else {
-        Box::new(super::prompt::Interactive::new(super::prompt::stdin_lines()))
+        Box::new(super::prompt::Interactive::new(super::prompt::stdin_lines(ui)))
     };
     crate::engine::run::run(ui, dir, id, opts, decider)
 }

@@ -59,7 +59,7 @@ fn clear_stale_index_lock(ui: &Ui, work: &Repository) -> Result<(), Error> {
     if !lock.exists() {
         return Ok(());
     }
-    if let Some(pid) = holder_of(&lock) {
+    if let Some(pid) = crate::process::leftovers::holder_of(&lock) {
         return Err(Error::stopped(format!(
             "{} is held by process {pid} (a git command is running there)",
             lock.display()
@@ -68,21 +68,6 @@ fn clear_stale_index_lock(ui: &Ui, work: &Repository) -> Result<(), Error> {
     std::fs::remove_file(&lock).map_err(|e| Error::internal(format!("cannot remove {}: {e}", lock.display())))?;
     ui.ok(format!("Removed a stale {} (no process held it)", lock.display()));
     Ok(())
-}
-
-/// A process that has `path` open (Linux: /proc/*/fd).
-fn holder_of(path: &Path) -> Option<u32> {
-    let target = std::fs::canonicalize(path).ok()?;
-    for proc_entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = proc_entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-        let Ok(fds) = std::fs::read_dir(proc_entry.path().join("fd")) else { continue };
-        for fd in fds.flatten() {
-            if std::fs::read_link(fd.path()).is_ok_and(|l| l == target) {
-                return Some(pid);
-            }
-        }
-    }
-    None
 }
 
 fn write_gate_state(dir: &Path, fingerprint: &str, approved: bool) -> Result<(), Error> {

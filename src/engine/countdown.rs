@@ -43,7 +43,8 @@ impl Countdown {
         now.duration_since(self.last_line) >= self.every
     }
 
-    /// Shows `what: <time> left` and sleeps until the next poll (never past the deadline).
+    /// Shows `what: <time> left` and sleeps until the next poll (never past the deadline); a
+    /// panic or Ctrl-C cuts the sleep short (the caller then checks the signals).
     pub fn wait(&mut self, ui: &Ui, what: &str) {
         let text = format!("{what}: {} left", super::summary::duration(self.left_secs()));
         let spinner = ui.spinner(text.clone());
@@ -52,7 +53,7 @@ impl Countdown {
             ui.line(&text);
             self.last_line = now;
         }
-        std::thread::sleep(self.poll.min(self.timeout.saturating_sub(self.started.elapsed())));
+        let _ = crate::safety::signals::sleep(self.poll.min(self.timeout.saturating_sub(self.started.elapsed())));
         drop(spinner);
     }
 }
@@ -78,10 +79,11 @@ mod tests {
     #[test]
     fn without_a_terminal_a_due_line_is_printed_as_plain_text() {
         let (ui, buf) = Ui::capture();
-        let mut c = Countdown::new(Duration::from_millis(30), Duration::from_millis(1));
+        // Ten seconds rounded up stay `10s` however slow the machine is; the poll is 1 ms.
+        let mut c = Countdown::new(Duration::from_secs(10), Duration::from_millis(1));
         c.every = Duration::ZERO;
         c.wait(&ui, "⏳ Checks pending on PR #7");
         let text = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
-        assert_eq!(text, "⏳ Checks pending on PR #7: 1s left\n");
+        assert_eq!(text, "⏳ Checks pending on PR #7: 10s left\n");
     }
 }

@@ -437,6 +437,7 @@ fn wait_for_checks(s: &mut Session, pr: &PullRequest) -> Result<crate::forge::Ch
         let spinner = s.ui.spinner(format!("checks for PR #{}", pr.number));
         let checks = s.forge.checks(pr.number).map_err(|e| s.forge_fail(e))?;
         drop(spinner);
+        s.check_signals()?;
         if checks.state != CheckState::Pending || countdown.expired() {
             return Ok(checks);
         }
@@ -451,6 +452,7 @@ fn wait_for_checks(s: &mut Session, pr: &PullRequest) -> Result<crate::forge::Ch
         }
         tracing::info!(pr = pr.number, left_secs = countdown.left_secs(), "checks pending");
         countdown.wait(s.ui, &format!("⏳ Checks pending on PR #{}", pr.number));
+        s.check_signals()?;
     }
 }
 
@@ -547,6 +549,7 @@ fn wait_for_auto_merge(s: &mut Session, issue: &Issue, pr: &PullRequest, reason:
     s.ui.line(format!("⏳ PR #{}: {reason}; waiting up to {timeout}", pr.number));
     loop {
         let now = s.forge.get_pr(pr.number).map_err(|e| s.forge_fail(e))?;
+        s.check_signals()?;
         if now.state == PrState::Merged {
             let sha = now.merged_sha.clone().unwrap_or_default();
             s.log("merged", json!({"issue": issue.no.padded(), "pr": pr.number, "sha": sha, "auto_merge": true}))?;

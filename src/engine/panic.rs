@@ -39,8 +39,10 @@ pub struct Parts<'a, 'u> {
 
 /// Halts the run after `panic` (typed at a prompt, or SIGUSR1 from `run-milestone panic`).
 pub fn halt(s: &mut Session) {
-    // The agents stop first; the PR is drafted while nothing else can touch it.
+    // The agents stop first; the PR is drafted while nothing else can touch it (its requests
+    // still get their back-off: the stop is what they are for).
     let killed = crate::process::kill_all();
+    let _finishing = crate::safety::signals::finishing();
     let mut drafted = None;
     if let Some(pr) = s.current_pr {
         match s.forge.mark_draft(pr) {

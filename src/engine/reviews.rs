@@ -52,6 +52,8 @@ fn run_stage(s: &mut Session, issue: &Issue, spec: &Spec, stage: Stage, base: Oi
         Stage::Quality => quality_stage(&input, s.agent.as_mut()),
     };
     drop(spinner);
+    // A reviewer a panic or Ctrl-C stopped reviewed nothing: no `review` entry for it.
+    s.check_signals()?;
     // Reviewers review; a reviewer that edits files has its edits discarded.
     if ops::is_dirty(&s.work, &s.exclude)? || ops::head(&s.work)? != head {
         ops::reset_hard(&s.work, head, &s.exclude)?;

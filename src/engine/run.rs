@@ -29,7 +29,7 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, opts: RunOptions, decider: Box
     let result = super::bootstrap::start(&mut s, gate)
         .and_then(|()| main_loop(&mut s))
         .and_then(|()| super::summary::finish(&mut s));
-    let code = match result {
+    let code = match result.map_err(Halt::or_signalled) {
         Ok(()) => {
             let _ = s.log("run_finished", json!({"outcome": "finished"}));
             Ok(0)

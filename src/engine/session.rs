@@ -49,6 +49,31 @@ pub enum Halt {
     Error(Error),
 }
 
+impl Halt {
+    /// The halt a requested panic or Ctrl-C asks for, if any.
+    pub fn signalled() -> Option<Halt> {
+        match crate::safety::signals::requested() {
+            Some(crate::safety::signals::Requested::Panic) => Some(Halt::Panic),
+            Some(crate::safety::signals::Requested::Interrupt) => {
+                Some(Halt::Abort("interrupted (Ctrl-C): state saved".into()))
+            }
+            None => None,
+        }
+    }
+
+    /// An error while a panic or Ctrl-C was requested is that stop (a child it killed, a wait it
+    /// cut short): the panic keeps its draft PR and its 🚨 block, the Ctrl-C stays resumable.
+    pub fn or_signalled(self) -> Halt {
+        match (self, Halt::signalled()) {
+            (Halt::Error(e), Some(stop)) => {
+                tracing::debug!(error = %e.message, "an error while stopping: the stop wins");
+                stop
+            }
+            (halt, _) => halt,
+        }
+    }
+}
+
 impl From<Error> for Halt {
     fn from(e: Error) -> Self {
         Halt::Error(e)
@@ -206,17 +231,20 @@ impl Session<'_> {
 
     /// A panic (SIGUSR1 from `run-milestone panic`) or Ctrl-C stops the run at the next step.
     pub fn check_signals(&self) -> Result<(), Halt> {
-        match crate::safety::signals::requested() {
-            Some(crate::safety::signals::Requested::Panic) => Err(Halt::Panic),
-            Some(crate::safety::signals::Requested::Interrupt) => {
-                Err(Halt::Abort("interrupted (Ctrl-C): state saved".into()))
-            }
+        match Halt::signalled() {
+            Some(stop) => Err(stop),
             None => Ok(()),
         }
     }
 
     /// Turns a forge error into a halt; a never-main refusal is journaled first (nothing changed).
+    /// A forge operation a panic or Ctrl-C cut short (its CI or `git push` stopped, its wait given
+    /// up) is that stop, not a forge error.
     pub fn forge_fail(&mut self, e: crate::forge::ForgeError) -> Halt {
+        if let Some(stop) = Halt::signalled() {
+            tracing::debug!(error = %e, "forge operation stopped by a panic or an interrupt");
+            return stop;
+        }
         if let crate::forge::ForgeError::Protected { op, branch } = &e {
             let _ = self.log("never_main", json!({"op": op, "branch": branch}));
             self.ui.blank();
@@ -265,6 +293,8 @@ impl Session<'_> {
 
     /// Shows a stop, takes the decision, counts and journals it.
     pub fn decide(&mut self, issue: Option<IssueNo>, stop: &Stop) -> Result<Decision, Halt> {
+        // A stop caused by a panic or Ctrl-C (a push it killed) is no stop to show or alert about.
+        self.check_signals()?;
         let mut stop = stop.clone();
         stop.status = self.current_state();
         if !self.decider.is_autonomous() && stop.kind != super::decide::StopKind::SecretExposure {

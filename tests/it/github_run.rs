@@ -503,3 +503,68 @@ fn a_pr_github_could_not_update_is_not_merged_while_behind() {
     assert!(row(&p, "02").contains("| ✅ Done | #2 |"), "{p}");
     assert_eq!(fake.bodies("PUT /pulls/2/update-branch").len(), 1);
 }
+
+/// The run on the fake GitHub with its output read line by line (no stdin).
+fn spawn_on_fake(repo: &Repo) -> (std::process::Child, crate::support::Lines) {
+    let mut run = with_token(repo, &["m1", "--autonomous"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = crate::support::Lines::new(run.stdout.take().unwrap());
+    (run, out)
+}
+
+#[test]
+fn panic_while_waiting_for_checks_stops_the_run_at_once_and_drafts_the_pr() {
+    let (repo, fake) = demo_on_fake_waiting(1800);
+    fake.state().default_runs = vec![Run("test", "in_progress", None)];
+    let (mut run, mut out) = spawn_on_fake(&repo);
+    out.wait_for("⏳ Waiting for checks on PR #1");
+    // GitHub fails the draft request once: the panic's own request keeps its retry.
+    let unavailable = json!({"message": "Service Unavailable"});
+    fake.state().fail("POST", "/graphql", 503, unavailable, 1);
+    let panic = repo.cmd(&["panic"]).env("RUN_MILESTONE_PANIC_WAIT_SECONDS", "20").output().unwrap();
+    assert_exit(&panic, 0);
+    assert!(stdout(&panic).contains(&format!("✓ Execution halted: m1 (pid {})", run.id())), "{}", stdout(&panic));
+    let status = crate::support::exit_within(&mut run, 30);
+    assert_eq!(status.code(), Some(3));
+    let text = out.rest();
+    assert!(
+        text.contains(
+            "🚨 PANIC triggered\n\n✓ Execution halted\n✓ State saved to IMPLEMENTATION_PLAN.md\n✓ PR #1 left in draft"
+        ),
+        "{text}"
+    );
+    let st = fake.state();
+    assert!(st.prs[0].draft && st.prs[0].open, "{:?}", st.prs[0]);
+    drop(st);
+    assert_eq!(fake.bodies("POST /graphql").len(), 2, "the draft request was retried: {:?}", fake.log());
+    assert!(row(&plan(&repo), "01").contains("🔄 In Progress"), "{}", plan(&repo));
+    assert_eq!(events(&journal(&repo), "panic").len(), 1);
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_checks_stops_the_run_at_once_and_it_resumes() {
+    let (repo, fake) = demo_on_fake_waiting(1800);
+    fake.state().default_runs = vec![Run("test", "in_progress", None)];
+    let (mut run, mut out) = spawn_on_fake(&repo);
+    out.wait_for("⏳ Waiting for checks on PR #1");
+    // SAFETY: signalling the child this test spawned.
+    unsafe { libc::kill(run.id() as i32, libc::SIGINT) };
+    let status = crate::support::exit_within(&mut run, 30);
+    assert_eq!(status.code(), Some(3));
+    let text = out.rest();
+    assert!(
+        text.contains("⛔ Milestone aborted\n\ninterrupted (Ctrl-C): state saved\nResume with: run-milestone m1"),
+        "{text}"
+    );
+    assert!(!text.contains("needs review"), "{text}");
+    assert!(fake.state().prs.iter().all(|p| p.open && !p.draft && p.merged_sha.is_none()));
+    // GitHub's checks finish meanwhile: the resumed run merges everything.
+    fake.state().default_runs = vec![Run("test", "completed", Some("success"))];
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    assert_eq!(plan(&repo).lines().filter(|l| l.contains("| ✅ Done |")).count(), 5, "{}", stdout(&out));
+}

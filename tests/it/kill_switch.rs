@@ -1,5 +1,6 @@
 //! The kill switch end to end: `run-milestone panic` stopping a run parked at a prompt (plain
-//! lines, and the line editor on a real terminal, which is left usable), a run in bootstrap, a run
+//! lines, and the line editor on a real terminal, which is left usable — also when the panic
+//! comes during the "waits for you" alert, before the prompt reads), a run in bootstrap, a run
 //! that does not stop (reported, never claimed saved); `panic` typed at the quality gate
 //! (journaled, alerted; at a terminal `Revoke GitHub token? yes | no` and `yes` logs `gh` out,
 //! without one the steps and no wait); Ctrl-C at a prompt; the steps of `run-milestone panic`.
@@ -233,4 +234,31 @@ fn panic_stops_a_run_at_the_line_editor_and_leaves_the_terminal_usable() {
     let text = run.out.wait_for("✓ State saved to IMPLEMENTATION_PLAN.md").to_string();
     assert!(text.contains("🚨 PANIC triggered"), "{text}");
     assert!(!text.contains("Revoke GitHub token"), "{text}");
+}
+
+#[test]
+fn panic_during_the_waits_for_you_alert_leaves_the_terminal_usable() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    // Telegram takes its time to answer the "waits for you" alert sent before the prompt.
+    let (url, seen) = slow_bot_api_server(Duration::from_secs(2));
+    telegram_to(&repo, &url);
+    let mut cmd = repo.cmd(&["m1"]);
+    cmd.env("TELEGRAM_BOT_TOKEN", fake_bot_token(46));
+    let mut run = Pty::spawn(cmd);
+    wait_for("the waits-for-you alert", Duration::from_secs(60), || !seen.lock().unwrap().is_empty());
+    // The panic comes before the prompt asks the line editor for a line.
+    let panic = panic_command(&repo, 20);
+    assert_exit(&panic, 0);
+    let status = exit_within(&mut run.child, 30);
+    assert_eq!(status.code(), Some(3));
+    assert!(run.is_cooked(), "the terminal is back in its normal mode");
+    let text = run.out.rest();
+    assert!(
+        text.contains("🚨 PANIC triggered\n\n✓ Execution halted\n✓ State saved to IMPLEMENTATION_PLAN.md"),
+        "{text}"
+    );
+    // Bracketed paste, if the editor turned it on, was turned off again.
+    let (on, off) = (text.rfind("\x1b[?2004h"), text.rfind("\x1b[?2004l"));
+    assert!(on.is_none() || off > on, "bracketed paste left on: {text:?}");
 }

@@ -20,6 +20,7 @@ mod github_fake_routes;
 mod github_merge;
 mod github_never_main;
 mod github_run;
+mod interrupts;
 mod kill_switch;
 mod notify;
 mod plan_edit;

@@ -1,6 +1,7 @@
 //! Crash safety and the kill switch on real runs: one run per milestone (ten concurrent starts),
-//! `run-milestone panic` from a second process, Ctrl-C (once, and twice), no agent left behind by
-//! a kill -9, a filtered agent environment, stale and held index locks, corrupt state moved aside.
+//! `run-milestone panic` from a second process, a second Ctrl-C (a first one: `interrupts`), no
+//! agent left behind by a kill -9, a filtered agent environment, stale and held index locks,
+//! corrupt state moved aside.
 //! Processes are found by a random marker in the run's environment (never by name).
 
 use std::process::{Child, Stdio};
@@ -86,6 +87,7 @@ fn panic_from_a_second_process_stops_the_run_and_drafts_its_pr() {
     );
     let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&prs).unwrap()).unwrap();
     assert_eq!(record["draft"], true);
+    assert_eq!(record["checks"], serde_json::json!({}), "the CI the panic killed is no CI result");
     marker.wait_gone("sleep 41.7");
     let j = journal(&repo);
     let panics = events(&j, "panic");
@@ -95,27 +97,6 @@ fn panic_from_a_second_process_stops_the_run_and_drafts_its_pr() {
     assert!(row(&plan(&repo), "01").contains("🔄 In Progress"), "state saved as it was");
     // Nothing holds the lock any more.
     assert!(stdout(&repo.run(&["panic"])).contains("No run of this repository is in progress."));
-}
-
-#[test]
-fn ctrl_c_stops_gracefully_and_the_run_resumes() {
-    let repo = Repo::demo();
-    set_test_command(
-        &repo,
-        "\"if [ -n \\\"$RUN_MILESTONE_PR\\\" ]; then sleep 42.3; fi; python3 -m unittest discover -s tests -t .\"",
-    );
-    let marker = ProcMarker::new();
-    let run = spawn(&repo, &marker, &["m1", "--autonomous"]);
-    wait_for("the CI", Duration::from_secs(60), || !marker.processes("sleep 42.3").is_empty());
-    signal(&run, libc::SIGINT);
-    let out = run.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(3), "one Ctrl-C is a graceful stop: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("⛔ Milestone aborted"));
-    marker.wait_gone("sleep 42.3");
-    set_test_command(&repo, "python3 -m unittest discover -s tests -t .");
-    let out = repo.run(&["m1", "--autonomous"]);
-    assert_exit(&out, 0);
-    assert_eq!(plan(&repo).lines().filter(|l| l.contains("| ✅ Done |")).count(), 5);
 }
 
 #[test]

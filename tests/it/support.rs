@@ -125,6 +125,11 @@ pub fn single_issue(repo: &Repo) {
 /// A local HTTP server answering every request with `{"ok":true}` and keeping the requests
 /// (`"<METHOD> <path>\n<body>"`), for Telegram's Bot API.
 pub fn bot_api_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    slow_bot_api_server(std::time::Duration::ZERO)
+}
+
+/// [`bot_api_server`], answering each request only `delay` after it was kept.
+pub fn slow_bot_api_server(delay: std::time::Duration) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -160,6 +165,7 @@ pub fn bot_api_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>
                 String::from_utf8_lossy(&body)
             );
             keep.lock().unwrap().push(request);
+            std::thread::sleep(delay);
             let answer = r#"{"ok":true,"result":{}}"#;
             let mut stream = stream;
             let _ = write!(

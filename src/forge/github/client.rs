@@ -260,7 +260,11 @@ impl Client {
                         attempt + 1,
                         self.retry.max_retries
                     );
-                    std::thread::sleep(wait);
+                    if crate::safety::signals::sleep(wait).is_err() {
+                        return Err(ForgeError::Other(format!(
+                            "{why} (not retried: the run is stopping after a panic or an interrupt)"
+                        )));
+                    }
                     attempt += 1;
                 }
             }

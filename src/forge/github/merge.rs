@@ -225,6 +225,10 @@ pub fn update_branch(c: &Client, number: u64, timeout: Duration, poll: Duration)
                 timeout.as_secs()
             )));
         }
-        std::thread::sleep(poll.min(timeout.saturating_sub(started.elapsed())));
+        if crate::safety::signals::sleep(poll.min(timeout.saturating_sub(started.elapsed()))).is_err() {
+            return Err(ForgeError::Other(format!(
+                "GitHub: the wait for PR #{number}'s updated head was stopped by a panic or an interrupt"
+            )));
+        }
     }
 }

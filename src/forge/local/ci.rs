@@ -87,15 +87,17 @@ impl TempWorktree {
 }
 
 impl Drop for TempWorktree {
+    /// Also after a panic or Ctrl-C stopped the CI: the temporary worktree never outlives it.
     fn drop(&mut self) {
         let remove = Cmd::new("git", &self.repo_dir)
             .trusted()
+            .after_stop()
             .args(["worktree", "remove", "--force", "--force"])
             .arg(self.path.as_os_str())
             .timeout(Some(Duration::from_secs(60)));
         if !run(&remove).is_ok_and(|f| f.success()) {
             let _ = std::fs::remove_dir_all(&self.path);
-            let _ = run(&Cmd::new("git", &self.repo_dir).trusted().args(["worktree", "prune"]));
+            let _ = run(&Cmd::new("git", &self.repo_dir).trusted().after_stop().args(["worktree", "prune"]));
         }
     }
 }
@@ -118,6 +120,7 @@ pub fn run_ci(
         cmd = cmd.env(k.clone(), v.clone());
     }
     tracing::debug!(pr = number, sha = %sha, command, dir = %tmp.path.display(), "local CI: running");
+    // A CI a panic or Ctrl-C stopped is an error here, never a record: the next run runs it again.
     let finished = run(&cmd).map_err(|e| ForgeError::Other(format!("local CI: cannot run `{command}`: {e}")))?;
     let passed = finished.success();
     let word = if passed { "passed" } else { "failed" };
