@@ -535,10 +535,11 @@ Next steps:
 fn the_milestone_complete_block_with_a_labelled_pr_exactly() {
     let repo = Repo::demo();
     let cfg = std::fs::read_to_string(repo.root.join(".run-milestone.yml")).unwrap();
-    // A label that does not hold the PR back: it merges, labelled.
+    // A label that does not hold the PR back (an explicit `hold_labels` leaves it out; a surface
+    // label holds by default): it merges, labelled.
     repo.write(
         ".run-milestone.yml",
-        &format!("{cfg}policy:\n  surfaces:\n    - name: Truncation\n      globs: [textkit/truncate.py]\n      label: docs-review\n"),
+        &format!("{cfg}policy:\n  surfaces:\n    - name: Truncation\n      globs: [textkit/truncate.py]\n      label: docs-review\n  hold_labels: [needs-human]\n"),
     );
     commit_all(&repo, "truncation gets a docs label");
     let out = repo.run(&["m1", "--autonomous"]);

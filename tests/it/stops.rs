@@ -50,6 +50,26 @@ fn a_protected_surface_is_labelled_and_held_back_from_auto_merge() {
     assert!(!repo.git(&["ls-tree", "-r", "--name-only", BASE]).contains("deploy/app.yml"));
 }
 
+/// Renaming an elevated soft stop's label keeps its role: the new name is put on the PR and
+/// holds it back, as the default name would.
+#[test]
+fn a_renamed_sensitive_label_still_holds_the_pr_back() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    agent_writing(&repo, &[]);
+    config_add(&repo, "policy:\n  sensitive_globs: [\"textkit/slug.py\"]\n  labels:\n    sensitive: security-review\n");
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("⚠️ Sensitive code: textkit/slug.py"), "{text}");
+    assert!(text.contains("✓ Label: security-review"), "{text}");
+    assert!(!text.contains("✓ Merged"), "{text}");
+    assert!(text.contains("👀 Held back from auto-merge: security-review"), "{text}");
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
+    assert!(!repo.git(&["ls-tree", "-r", "--name-only", BASE]).contains("tests/test_slug"), "not merged");
+}
+
 #[test]
 fn an_additive_migration_is_labelled_and_continues() {
     let repo = Repo::demo();

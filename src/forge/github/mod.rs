@@ -44,6 +44,8 @@ pub struct GithubSettings {
     /// How long, and how often, to look for the new head after `update-branch`.
     pub update_timeout: Duration,
     pub update_poll: Duration,
+    /// Colour and description of the labels run-milestone creates (from `policy:`).
+    pub labels: crate::policy::labels::LabelStyles,
 }
 
 impl GithubSettings {
@@ -64,6 +66,7 @@ impl GithubSettings {
             },
             update_timeout: Duration::from_secs(c.update_branch_timeout_seconds),
             update_poll: Duration::from_secs(2),
+            labels: crate::policy::labels::LabelStyles::default(),
         }
     }
 }
@@ -253,7 +256,7 @@ impl Forge for GithubForge {
     }
 
     fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
-        labels::add(&self.client, &mut self.known_labels, number, labels)
+        labels::add(&self.client, &self.settings.labels, &mut self.known_labels, number, labels)
     }
 
     fn checks(&mut self, number: u64) -> Result<Checks, ForgeError> {
