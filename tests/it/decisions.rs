@@ -420,11 +420,6 @@ fn a_failing_full_suite_prints_the_seed_test_failures_block() {
 }
 
 /// The metrics JSON at the end of `text`.
-fn metrics(text: &str) -> Value {
-    let start = text.rfind("\n{\n").expect("a JSON document at the end") + 1;
-    serde_json::from_str(&text[start..]).unwrap()
-}
-
 #[test]
 fn metrics_count_a_tdd_violation_and_a_review_fix_exactly() {
     let repo = Repo::demo();

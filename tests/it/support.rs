@@ -68,6 +68,12 @@ pub fn command_agent(repo: &Repo, script: &str) {
     commit_all(repo, "use a command agent");
 }
 
+/// The `--metrics` JSON document printed last on stdout.
+pub fn metrics(text: &str) -> Value {
+    let start = text.rfind("\n{\n").expect("a JSON document at the end") + 1;
+    serde_json::from_str(&text[start..]).unwrap()
+}
+
 pub fn agent_calls(repo: &Repo) -> Vec<String> {
     std::fs::read_to_string(repo.tmp.path().join("agent-calls.log"))
         .unwrap_or_default()
