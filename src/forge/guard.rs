@@ -1,6 +1,6 @@
 //! Never target main: wraps any forge and refuses, before anything is sent, a push to, a PR into,
 //! or a merge into a protected branch (the configured names and patterns plus the default branch).
-//! It is also where a PR's title and body are redacted, whichever forge they go to.
+//! It is also where a PR's title, body and labels are redacted, whichever forge they go to.
 
 use super::{Checks, Forge, ForgeError, MergeOutcome, NewPr, PullRequest};
 use crate::policy::branches::ProtectedBranches;
@@ -63,7 +63,9 @@ impl<F: Forge> Forge for Guarded<F> {
     }
 
     fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
-        self.inner.add_labels(number, labels)
+        // Label names are configurable (`policy.labels`, `policy.surfaces`): redacted like a title.
+        let redacted: Vec<String> = labels.iter().map(|l| crate::safety::redact::redact(l)).collect();
+        self.inner.add_labels(number, &redacted)
     }
 
     fn checks(&mut self, number: u64) -> Result<Checks, ForgeError> {

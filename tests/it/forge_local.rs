@@ -485,7 +485,7 @@ fn never_main_a_pr_into_main_is_refused_at_creation() {
 }
 
 #[test]
-fn titles_bodies_and_squash_messages_are_redacted() {
+fn titles_bodies_labels_and_squash_messages_are_redacted() {
     let repo = repo_with_branches();
     repo.commit_on("feat/m1-02-add-b", Some(BASE), &[("b.txt", "b\n")], "add b");
     let secret = crate::support::random_text(61, 16);
@@ -499,6 +499,10 @@ fn titles_bodies_and_squash_messages_are_redacted() {
         (record_json(&repo, 1)["title"].clone(), record_json(&repo, 1)["body"].clone()),
         (serde_json::json!("Add a [REDACTED]"), serde_json::json!("see [REDACTED]\n"))
     );
+    // Labels too (they are configurable, so they may hold anything).
+    g.add_labels(pr.number, &[assignment.clone(), "needs-human".into()]).unwrap();
+    assert_eq!(g.get_pr(pr.number).unwrap().labels, ["[REDACTED]", "needs-human"]);
+    assert!(!record_json(&repo, 1).to_string().contains(&secret));
     // The squash commit's message, whatever the PR record holds (here: a PR opened past the guard).
     let mut f = forge(&repo, settings(Some("exit 0"), false));
     let raw = f.create_pr(&new_pr(&format!("Add b {assignment}"), "feat/m1-02-add-b", BASE)).unwrap();
