@@ -18,11 +18,6 @@ use crate::safety::journal::Journal;
 /// How many output lines are kept as evidence.
 pub const EVIDENCE_LINES: usize = 30;
 
-/// The trailer that marks a task's commit (how a resumed run knows the task is done).
-pub fn trailer(s: &Session, issue: &Issue, task: &Task) -> String {
-    format!("Run-Milestone-Task: {}/{}/{}", s.id, issue.no.padded(), task.number)
-}
-
 /// RED or GREEN evidence: the Verify command, its exit code and the tail of its output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
@@ -428,7 +423,7 @@ pub fn run_task(
     let message = format!(
         "{}\n\n{}\n",
         naming::task_commit_message(&s.id, &task.title, naming::github_number(issue, Some(spec))),
-        trailer(s, issue, task)
+        naming::task_trailer(&s.id, issue, task.number)
     );
     let Some(mut sha) = ops::commit_all(&s.work, start, &message, &s.exclude)? else {
         return Ok(TaskEnd::Stopped(IssueEnd::Blocked {
