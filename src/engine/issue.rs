@@ -93,7 +93,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     let mut policy_labels = BTreeSet::new();
     if let Some(pr) = &open_pr {
         // Resumed after the PR was made: its stops were decided then; recompute its labels.
-        if let Ok(labels) = stop_conditions(s, &issue, &spec, base_tip, false)? {
+        if let Ok(labels) = stops_from_diff(s, &issue, &spec, base_tip, None)? {
             policy_labels = labels;
         }
         policy_labels.extend(pr.labels.iter().cloned());
@@ -129,7 +129,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         lint_fix(s, &issue, &spec)?;
         s.ui.line(suite.line());
         let mut approved = BTreeSet::new();
-        match decide_stops(s, &issue, &spec, base_tip, &mut approved)? {
+        match stops_from_diff(s, &issue, &spec, base_tip, Some(&mut approved))? {
             Ok(labels) => policy_labels = labels,
             Err(end) => return Ok(end),
         }
@@ -146,7 +146,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         if ops::head(&s.work)? != checked {
             s.ui.blank();
             s.ui.line("🔍 The review fixes changed the code: checking the stop conditions again");
-            match decide_stops(s, &issue, &spec, base_tip, &mut approved)? {
+            match stops_from_diff(s, &issue, &spec, base_tip, Some(&mut approved))? {
                 Ok(labels) => policy_labels.extend(labels),
                 Err(end) => return Ok(end),
             }
@@ -222,37 +222,18 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     merge_when_green(s, &issue, &pr)
 }
 
-/// The stop conditions from the issue's diff against the milestone branch: notes, the large-diff
-/// soft stop, hard stops (`approve | skip | abort`) when `ask`, and the labels to put on the PR.
-fn stop_conditions(
-    s: &mut Session,
-    issue: &Issue,
-    spec: &Spec,
-    base: Oid,
-    ask: bool,
-) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
-    let mut approved = BTreeSet::new();
-    stops_from_diff(s, issue, spec, base, ask.then_some(&mut approved))
-}
-
-/// [`stop_conditions`] with the hard stops asked; one already in `approved` (the same headline
-/// and findings, approved earlier in this issue) is not asked again.
-fn decide_stops(
-    s: &mut Session,
-    issue: &Issue,
-    spec: &Spec,
-    base: Oid,
-    approved: &mut BTreeSet<String>,
-) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
-    stops_from_diff(s, issue, spec, base, Some(approved))
-}
-
+/// The stop conditions from the issue's diff against the milestone branch, journaled; returns the
+/// labels to put on the PR. With `approved` (deciding), the notes are printed, the large-diff soft
+/// stop skips the issue and each hard stop asks `approve | skip | abort` — one already in
+/// `approved` (the same headline and findings, approved earlier in this issue) is not asked
+/// again. Without it (`None`: a resumed PR, whose stops were decided when it was made), only the
+/// labels are computed.
 fn stops_from_diff(
     s: &mut Session,
     issue: &Issue,
     spec: &Spec,
     base: Oid,
-    ask: Option<&mut BTreeSet<String>>,
+    approved: Option<&mut BTreeSet<String>>,
 ) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
     use crate::policy::{HardStopKind, PolicyInput, evaluate};
     let head = ops::head(&s.work)?;
@@ -270,7 +251,7 @@ fn stops_from_diff(
         json!({"issue": issue.no.padded(), "labels": ev.labels, "notes": ev.notes,
                "hard_stops": ev.hard_stops.iter().map(|h| &h.headline).collect::<Vec<_>>(), "soft_stop": ev.soft_stop}),
     )?;
-    let Some(approved) = ask else {
+    let Some(approved) = approved else {
         return Ok(Ok(ev.labels));
     };
     for note in &ev.notes {
