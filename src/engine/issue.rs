@@ -17,13 +17,7 @@ use crate::forge::{CheckState, ForgeError, MergeOutcome, NewPr, PrState, PullReq
 use crate::git::ops;
 use crate::git::repo::short;
 use crate::plan::{Issue, Spec, Status};
-use crate::safety::journal::Journal;
 use crate::ui::RULE;
-
-/// Whether the journal shows that closed PR `pr` was already handed to a human.
-fn closed_pr_handled(s: &Session, pr: u64) -> bool {
-    Journal::read(s.journal.path()).iter().any(|e| e["event"] == "closed_pr" && e["pr"] == pr)
-}
 
 /// Marks a PR closed without merge as needing a human (once).
 pub fn block_for_closed_pr(s: &mut Session, issue: &Issue, pr: u64) -> Result<IssueEnd, Halt> {
@@ -60,7 +54,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             s.ui.ok(format!("PR #{} already merged", pr.number));
             return Ok(IssueEnd::Merged { pr: pr.number });
         }
-        Some(pr) if pr.state == PrState::Closed && !closed_pr_handled(s, pr.number) => {
+        Some(pr) if pr.state == PrState::Closed && !s.recall.closed_pr_handled(pr.number) => {
             return block_for_closed_pr(s, &issue, pr.number);
         }
         Some(pr) if pr.state == PrState::Open => open_pr = Some(pr),
@@ -87,7 +81,8 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     // on since, when resuming).
     let base_tip = ops::merge_base(&s.work, base_tip, tip)?;
 
-    let mut tdd_flag = had_violation(s, &issue);
+    // A TDD violation journaled for this issue (also by an earlier run) keeps its label.
+    let mut tdd_flag = s.recall.had_violation(issue.no);
     let mut records: Vec<TaskRecord> = Vec::new();
     let mut reviewed = super::reviews::Reviewed::default();
     let mut policy_labels = BTreeSet::new();
@@ -293,13 +288,6 @@ fn stops_from_diff(
         }
     }
     Ok(Ok(ev.labels))
-}
-
-/// Whether a TDD violation was journaled for this issue (a resumed run keeps the label).
-fn had_violation(s: &Session, issue: &Issue) -> bool {
-    Journal::read(s.journal.path())
-        .iter()
-        .any(|e| e["event"] == "task_red" && e["issue"] == issue.no.padded() && !e["violation"].is_null())
 }
 
 /// Runs the full suite; failing → the seed's "Tests failing" stop with fix attempts.

@@ -384,6 +384,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_finished_process_is_redacted_once_for_all_its_tails() {
+        let key = pem(90, "RSA PRIVATE KEY");
+        let f =
+            crate::process::Finished { combined: format!("start\n{key}\nFAILED (errors=1)\n"), ..Default::default() };
+        assert!(f.redacted.get().is_none(), "nothing is redacted before a tail is asked for");
+        assert_eq!(f.tail(2), "[REDACTED]\nFAILED (errors=1)");
+        assert_eq!(f.redacted.get().map(String::as_str), Some("start\n[REDACTED]\nFAILED (errors=1)\n"));
+        // Every later tail cuts the same redacted text: the key block still goes whole.
+        for n in 0..12 {
+            assert_eq!(f.tail(n), tail(&f.combined, n), "{n}");
+        }
+    }
+
+    #[test]
     fn a_preview_redacts_before_it_cuts() {
         // For every format and every cut inside the secret, no 10 characters of it survive.
         for (name, secret, random) in fakes(5) {
