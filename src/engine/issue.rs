@@ -13,7 +13,7 @@ use super::session::{Halt, IssueEnd, Session};
 use super::task::{self, TaskEnd, TaskRecord};
 use super::tests_report::TestRun;
 use crate::agent::Step;
-use crate::forge::{CheckState, ForgeError, MergeOutcome, NewPr, PrState, PullRequest};
+use crate::forge::{BranchUpdate, CheckState, ForgeError, MergeOutcome, NewPr, PrState, PullRequest};
 use crate::git::ops;
 use crate::git::repo::short;
 use crate::plan::{Issue, Spec, Status};
@@ -458,7 +458,8 @@ fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<
             }
         }
         // The seed's hard requirement: the branch is up to date with its base before merging.
-        if let Some(new_head) = s.forge.update_branch(pr.number).map_err(|e| s.forge_fail(e))? {
+        let update = s.forge.update_branch(pr.number).map_err(|e| s.forge_fail(e))?;
+        if let BranchUpdate::Moved(new_head) = &update {
             // The forge moved the PR branch: the local branch follows (a later push must not fight it).
             if let Err(e) = s.forge.sync_branch(&pr.head) {
                 s.ui.warn(format!("could not update {} from the forge: {e}", pr.head));
@@ -472,7 +473,8 @@ fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<
             continue;
         }
         let expected = if checks.sha.is_empty() { head } else { checks.sha.clone() };
-        match s.forge.merge(pr.number, &expected).map_err(|e| s.forge_fail(e))? {
+        // A head the forge could not update is refused by the merge, which names why.
+        match s.forge.merge(pr.number, &expected, update.not_updated()).map_err(|e| s.forge_fail(e))? {
             MergeOutcome::Merged { sha } => {
                 s.log("merged", json!({"issue": issue.no.padded(), "pr": pr.number, "sha": sha}))?;
                 s.ui.ok(format!("Merged into {} ({})", pr.base, &sha[..sha.len().min(7)]));

@@ -2,7 +2,7 @@
 //! or a merge into a protected branch (the configured names and patterns plus the default branch).
 //! It is also where a PR's title, body and labels are redacted, whichever forge they go to.
 
-use super::{Checks, Forge, ForgeError, MergeOutcome, NewPr, PullRequest};
+use super::{BranchUpdate, Checks, Forge, ForgeError, MergeOutcome, NewPr, PullRequest};
 use crate::policy::branches::ProtectedBranches;
 
 pub struct Guarded<F: Forge> {
@@ -72,11 +72,16 @@ impl<F: Forge> Forge for Guarded<F> {
         self.inner.checks(number)
     }
 
-    fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError> {
+    fn merge(
+        &mut self,
+        number: u64,
+        expected_head: &str,
+        not_updated: Option<&str>,
+    ) -> Result<MergeOutcome, ForgeError> {
         // The base is read from the forge at merge time: a PR re-targeted to main is refused.
         let pr = self.inner.get_pr(number)?;
         self.check("merge into", &pr.base)?;
-        self.inner.merge(number, expected_head)
+        self.inner.merge(number, expected_head, not_updated)
     }
 
     fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
@@ -96,7 +101,7 @@ impl<F: Forge> Forge for Guarded<F> {
         self.inner.sync_branch(branch)
     }
 
-    fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
+    fn update_branch(&mut self, number: u64) -> Result<BranchUpdate, ForgeError> {
         // Updating pushes to the PR's head; its base must not be protected either.
         let pr = self.inner.get_pr(number)?;
         self.check("push to", &pr.head)?;
