@@ -294,8 +294,10 @@ pub struct PolicyConfig {
     pub lint_command: Option<String>,
     /// Protected surfaces: changed files matching `globs` get `label` (the seed's table).
     pub surfaces: Vec<SurfaceRule>,
-    /// Labels that hold a PR back from auto-merge (the issue becomes 👀 Needs Review).
-    pub hold_labels: Vec<String>,
+    /// Labels that hold a PR back from auto-merge (the issue becomes 👀 Needs Review). `None`
+    /// (the default): every surface label and the names of `labels.{schema, dependency,
+    /// sensitive, coverage}` ([`crate::policy::labels::default_holds`]); set, it replaces that set.
+    pub hold_labels: Option<Vec<String>>,
     /// Where schema migrations live.
     pub migration_globs: Vec<String>,
     /// Manifests whose added dependencies get a license check.
@@ -416,13 +418,7 @@ impl Default for PolicyConfig {
                 surface("Schema migrations", &["**/migrations/**", "**/alembic/**"], "needs-db-review"),
                 surface("Dependencies", &["**/requirements*.txt", "**/package*.json", "**/*.lock"], "needs-dep-review"),
             ],
-            hold_labels: strings(&[
-                "needs-human",
-                "needs-db-review",
-                "needs-dep-review",
-                "sensitive-review",
-                "needs-test-review",
-            ]),
+            hold_labels: None,
             migration_globs: strings(&["**/migrations/**", "**/alembic/**"]),
             dependency_manifests: strings(&[
                 "**/Cargo.toml",

@@ -162,6 +162,8 @@ pub struct Finished {
     pub combined: String,
     pub timed_out: bool,
     pub duration: Duration,
+    /// `combined`, redacted whole: made by the first [`Finished::tail`] and reused by the others.
+    pub(crate) redacted: std::sync::OnceLock<String>,
 }
 
 impl Finished {
@@ -170,9 +172,10 @@ impl Finished {
     }
 
     /// The last `n` lines of the combined output, redacted (the whole output is redacted before
-    /// the cut, so a private key block whose BEGIN line falls before it still goes whole).
+    /// the cut, so a private key block whose BEGIN line falls before it still goes whole). The
+    /// output is redacted once, at the first call; later tails cut the same redacted text.
     pub fn tail(&self, n: usize) -> String {
-        crate::safety::redact::tail(&self.combined, n)
+        tail(self.redacted.get_or_init(|| crate::safety::redact::redact(&self.combined)), n)
     }
 
     /// `exit 1`, `timed out after 30s`, `killed by a signal`.
@@ -302,6 +305,7 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
         combined: String::from_utf8_lossy(&combined).into_owned(),
         timed_out,
         duration: start.elapsed(),
+        redacted: Default::default(),
     })
 }
 

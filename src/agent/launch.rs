@@ -92,17 +92,14 @@ pub fn exited(name: &str, f: &Finished) -> String {
     }
 }
 
-/// The first line of `text`, at most 200 characters (`(nothing)` when empty).
+/// The first line of `text`, redacted, then cut to at most 200 characters (`(nothing)` when
+/// empty).
 fn preview(text: &str) -> String {
     let first = text.trim().lines().next().unwrap_or("");
     if first.is_empty() {
         return "(nothing)".into();
     }
-    let mut s: String = first.chars().take(200).collect();
-    if s.len() < first.len() {
-        s.push('…');
-    }
-    format!("`{s}`")
+    format!("`{}`", crate::safety::redact::preview(first, 200))
 }
 
 /// A file in the system temp dir, readable by this user only, removed when dropped. Holds prompts
@@ -195,5 +192,17 @@ mod tests {
             AgentError::Failed { message, .. } => assert_eq!(message, "codex exited with exit 2:\na\nnot logged in"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_stdout_preview_is_redacted_before_the_cut() {
+        use crate::safety::redact::tests::rnd;
+        // A Google API key whose 35 random characters the 200-character cut falls inside.
+        let random = rnd(71, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 35);
+        let stdout = format!("note: {} deploy with {}{random} now\n", "x".repeat(170), "AI".to_string() + "za");
+        let ok = Finished { code: Some(0), stdout: stdout.clone(), combined: stdout, ..Default::default() };
+        let AgentError::Malformed { message, .. } = unreadable("claude", &ok, "expected JSON") else { panic!() };
+        assert!(message.contains(" deploy with [REDACTED]"), "{message}");
+        assert!(!message.contains(&random[..4]), "{message}");
     }
 }

@@ -178,7 +178,10 @@ fn assemble<'a>(
     let lock = crate::safety::lock::acquire(&state_dir, &setup.id.to_string())?;
     early.locked = true;
     let journal_path = state_dir.join("journal.jsonl");
-    let resumed = !Journal::read(&journal_path).is_empty();
+    let entries = Journal::read(&journal_path);
+    let resumed = !entries.is_empty();
+    let recall = super::recall::Recall::from_entries(&entries);
+    drop(entries);
     let title = if opts.autonomous {
         format!("Autonomous Mode: {id}")
     } else if resumed {
@@ -347,6 +350,7 @@ fn assemble<'a>(
         protected,
         exclude,
         journal,
+        recall,
         forge,
         agent,
         decider,

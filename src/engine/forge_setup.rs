@@ -56,7 +56,10 @@ pub fn connect_github(config: &Config, dir: &Path) -> Result<Option<GithubForge>
 
 fn connect(config: &Config, dir: &Path) -> Result<GithubForge, Error> {
     let token = github_token(config, dir)?;
-    let settings = GithubSettings::from_config(&config.forge.github);
+    let settings = GithubSettings {
+        labels: crate::policy::labels::LabelStyles::from_policy(&config.policy),
+        ..GithubSettings::from_config(&config.forge.github)
+    };
     GithubForge::connect(dir, settings, &token).map_err(|e| Error::stopped(format!("GitHub forge: {e}")))
 }
 

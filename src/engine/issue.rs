@@ -13,17 +13,11 @@ use super::session::{Halt, IssueEnd, Session};
 use super::task::{self, TaskEnd, TaskRecord};
 use super::tests_report::TestRun;
 use crate::agent::Step;
-use crate::forge::{CheckState, ForgeError, MergeOutcome, NewPr, PrState, PullRequest};
+use crate::forge::{BranchUpdate, CheckState, ForgeError, MergeOutcome, NewPr, PrState, PullRequest};
 use crate::git::ops;
 use crate::git::repo::short;
 use crate::plan::{Issue, Spec, Status};
-use crate::safety::journal::Journal;
 use crate::ui::RULE;
-
-/// Whether the journal shows that closed PR `pr` was already handed to a human.
-fn closed_pr_handled(s: &Session, pr: u64) -> bool {
-    Journal::read(s.journal.path()).iter().any(|e| e["event"] == "closed_pr" && e["pr"] == pr)
-}
 
 /// Marks a PR closed without merge as needing a human (once).
 pub fn block_for_closed_pr(s: &mut Session, issue: &Issue, pr: u64) -> Result<IssueEnd, Halt> {
@@ -60,7 +54,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             s.ui.ok(format!("PR #{} already merged", pr.number));
             return Ok(IssueEnd::Merged { pr: pr.number });
         }
-        Some(pr) if pr.state == PrState::Closed && !closed_pr_handled(s, pr.number) => {
+        Some(pr) if pr.state == PrState::Closed && !s.recall.closed_pr_handled(pr.number) => {
             return block_for_closed_pr(s, &issue, pr.number);
         }
         Some(pr) if pr.state == PrState::Open => open_pr = Some(pr),
@@ -87,13 +81,14 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     // on since, when resuming).
     let base_tip = ops::merge_base(&s.work, base_tip, tip)?;
 
-    let mut tdd_flag = had_violation(s, &issue);
+    // A TDD violation journaled for this issue (also by an earlier run) keeps its label.
+    let mut tdd_flag = s.recall.had_violation(issue.no);
     let mut records: Vec<TaskRecord> = Vec::new();
     let mut reviewed = super::reviews::Reviewed::default();
     let mut policy_labels = BTreeSet::new();
     if let Some(pr) = &open_pr {
         // Resumed after the PR was made: its stops were decided then; recompute its labels.
-        if let Ok(labels) = stop_conditions(s, &issue, &spec, base_tip, false)? {
+        if let Ok(labels) = stops_from_diff(s, &issue, &spec, base_tip, None)? {
             policy_labels = labels;
         }
         policy_labels.extend(pr.labels.iter().cloned());
@@ -129,7 +124,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         lint_fix(s, &issue, &spec)?;
         s.ui.line(suite.line());
         let mut approved = BTreeSet::new();
-        match decide_stops(s, &issue, &spec, base_tip, &mut approved)? {
+        match stops_from_diff(s, &issue, &spec, base_tip, Some(&mut approved))? {
             Ok(labels) => policy_labels = labels,
             Err(end) => return Ok(end),
         }
@@ -146,7 +141,7 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         if ops::head(&s.work)? != checked {
             s.ui.blank();
             s.ui.line("🔍 The review fixes changed the code: checking the stop conditions again");
-            match decide_stops(s, &issue, &spec, base_tip, &mut approved)? {
+            match stops_from_diff(s, &issue, &spec, base_tip, Some(&mut approved))? {
                 Ok(labels) => policy_labels.extend(labels),
                 Err(end) => return Ok(end),
             }
@@ -222,37 +217,18 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
     merge_when_green(s, &issue, &pr)
 }
 
-/// The stop conditions from the issue's diff against the milestone branch: notes, the large-diff
-/// soft stop, hard stops (`approve | skip | abort`) when `ask`, and the labels to put on the PR.
-fn stop_conditions(
-    s: &mut Session,
-    issue: &Issue,
-    spec: &Spec,
-    base: Oid,
-    ask: bool,
-) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
-    let mut approved = BTreeSet::new();
-    stops_from_diff(s, issue, spec, base, ask.then_some(&mut approved))
-}
-
-/// [`stop_conditions`] with the hard stops asked; one already in `approved` (the same headline
-/// and findings, approved earlier in this issue) is not asked again.
-fn decide_stops(
-    s: &mut Session,
-    issue: &Issue,
-    spec: &Spec,
-    base: Oid,
-    approved: &mut BTreeSet<String>,
-) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
-    stops_from_diff(s, issue, spec, base, Some(approved))
-}
-
+/// The stop conditions from the issue's diff against the milestone branch, journaled; returns the
+/// labels to put on the PR. With `approved` (deciding), the notes are printed, the large-diff soft
+/// stop skips the issue and each hard stop asks `approve | skip | abort` — one already in
+/// `approved` (the same headline and findings, approved earlier in this issue) is not asked
+/// again. Without it (`None`: a resumed PR, whose stops were decided when it was made), only the
+/// labels are computed.
 fn stops_from_diff(
     s: &mut Session,
     issue: &Issue,
     spec: &Spec,
     base: Oid,
-    ask: Option<&mut BTreeSet<String>>,
+    approved: Option<&mut BTreeSet<String>>,
 ) -> Result<Result<BTreeSet<String>, IssueEnd>, Halt> {
     use crate::policy::{HardStopKind, PolicyInput, evaluate};
     let head = ops::head(&s.work)?;
@@ -270,7 +246,7 @@ fn stops_from_diff(
         json!({"issue": issue.no.padded(), "labels": ev.labels, "notes": ev.notes,
                "hard_stops": ev.hard_stops.iter().map(|h| &h.headline).collect::<Vec<_>>(), "soft_stop": ev.soft_stop}),
     )?;
-    let Some(approved) = ask else {
+    let Some(approved) = approved else {
         return Ok(Ok(ev.labels));
     };
     for note in &ev.notes {
@@ -312,13 +288,6 @@ fn stops_from_diff(
         }
     }
     Ok(Ok(ev.labels))
-}
-
-/// Whether a TDD violation was journaled for this issue (a resumed run keeps the label).
-fn had_violation(s: &Session, issue: &Issue) -> bool {
-    Journal::read(s.journal.path())
-        .iter()
-        .any(|e| e["event"] == "task_red" && e["issue"] == issue.no.padded() && !e["violation"].is_null())
 }
 
 /// Runs the full suite; failing → the seed's "Tests failing" stop with fix attempts.
@@ -491,7 +460,8 @@ fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<
             }
         }
         // The seed's hard requirement: the branch is up to date with its base before merging.
-        if let Some(new_head) = s.forge.update_branch(pr.number).map_err(|e| s.forge_fail(e))? {
+        let update = s.forge.update_branch(pr.number).map_err(|e| s.forge_fail(e))?;
+        if let BranchUpdate::Moved(new_head) = &update {
             // The forge moved the PR branch: the local branch follows (a later push must not fight it).
             if let Err(e) = s.forge.sync_branch(&pr.head) {
                 s.ui.warn(format!("could not update {} from the forge: {e}", pr.head));
@@ -505,7 +475,8 @@ fn merge_when_green(s: &mut Session, issue: &Issue, pr: &PullRequest) -> Result<
             continue;
         }
         let expected = if checks.sha.is_empty() { head } else { checks.sha.clone() };
-        match s.forge.merge(pr.number, &expected).map_err(|e| s.forge_fail(e))? {
+        // A head the forge could not update is refused by the merge, which names why.
+        match s.forge.merge(pr.number, &expected, update.not_updated()).map_err(|e| s.forge_fail(e))? {
             MergeOutcome::Merged { sha } => {
                 s.log("merged", json!({"issue": issue.no.padded(), "pr": pr.number, "sha": sha}))?;
                 s.ui.ok(format!("Merged into {} ({})", pr.base, &sha[..sha.len().min(7)]));

@@ -12,6 +12,7 @@ pub mod naming;
 pub mod notify;
 pub mod panic;
 pub mod pr_body;
+pub mod recall;
 pub mod reconcile;
 pub mod resume;
 pub mod reviews;

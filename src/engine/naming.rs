@@ -40,6 +40,23 @@ pub fn lint_commit_message(m: &MilestoneId, github: Option<u64>) -> String {
     with_issue_suffix(format!("style({m}): auto-fix"), github)
 }
 
+/// The start of the trailer that marks each task commit of `issue`, `Run-Milestone-Task: <m>/<NN>/`;
+/// the task number follows (how a resumed run knows which tasks are done).
+pub fn task_trailer_prefix(m: &MilestoneId, issue: &Issue) -> String {
+    format!("Run-Milestone-Task: {m}/{}/", issue.no.padded())
+}
+
+/// The trailer of Task `task`'s commit: `Run-Milestone-Task: <m>/<NN>/<task>`.
+pub fn task_trailer(m: &MilestoneId, issue: &Issue, task: u32) -> String {
+    format!("{}{task}", task_trailer_prefix(m, issue))
+}
+
+/// The task numbers of `issue` whose trailers `message` carries.
+pub fn trailer_tasks<'a>(message: &'a str, m: &MilestoneId, issue: &Issue) -> impl Iterator<Item = u32> + 'a {
+    let prefix = task_trailer_prefix(m, issue);
+    message.lines().filter_map(move |l| l.trim().strip_prefix(prefix.as_str()).and_then(|n| n.trim().parse().ok()))
+}
+
 /// The trailer on every commit the orchestrator makes for an issue besides its task commits
 /// (full-suite fixes, review fixes, the lint auto-fix): `Run-Milestone-Issue: <m>/<NN>`. A
 /// resumed run keeps these and drops any commit above them that an agent made itself.
@@ -55,7 +72,7 @@ pub fn tool_commit_message(subject: &str, m: &MilestoneId, issue: &Issue) -> Str
 /// Whether `message` carries one of the tool's trailers for `issue` (a task commit's
 /// `Run-Milestone-Task: <m>/<NN>/<task>` or the issue trailer).
 pub fn is_tool_commit(message: &str, m: &MilestoneId, issue: &Issue) -> bool {
-    let task = format!("Run-Milestone-Task: {m}/{}/", issue.no.padded());
+    let task = task_trailer_prefix(m, issue);
     let other = issue_trailer(m, issue);
     message.lines().map(str::trim).any(|l| l.starts_with(&task) || l == other)
 }
@@ -84,10 +101,8 @@ pub fn slugify(s: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn tool_commits_are_known_by_their_trailers() {
-        let m: MilestoneId = "m1".parse().unwrap();
-        let issue = |n| Issue {
+    fn issue(n: u32) -> Issue {
+        Issue {
             no: crate::plan::IssueNo(n),
             title: "x".into(),
             github: None,
@@ -99,7 +114,12 @@ mod tests {
             line: 1,
             status_span: 0..0,
             pr_span: None,
-        };
+        }
+    }
+
+    #[test]
+    fn tool_commits_are_known_by_their_trailers() {
+        let m: MilestoneId = "m1".parse().unwrap();
         let fix = tool_commit_message("fix(m1): make the full suite pass (#101)", &m, &issue(1));
         assert_eq!(fix, "fix(m1): make the full suite pass (#101)\n\nRun-Milestone-Issue: m1/01\n");
         assert!(is_tool_commit(&fix, &m, &issue(1)));
@@ -110,6 +130,22 @@ mod tests {
             !is_tool_commit("fix(m1): make the full suite pass (#101)", &m, &issue(1)),
             "a subject alone is not a mark"
         );
+    }
+
+    #[test]
+    fn task_trailers_are_written_and_read_in_one_format() {
+        let m: MilestoneId = "m2".parse().unwrap();
+        assert_eq!(task_trailer(&m, &issue(3), 12), "Run-Milestone-Task: m2/03/12");
+        let message = format!(
+            "feat(m2): a\n\n{}\n  {}\n{}\nRun-Milestone-Task: m2/03/x\n",
+            task_trailer(&m, &issue(3), 1),
+            task_trailer(&m, &issue(3), 2),
+            task_trailer(&m, &issue(4), 5)
+        );
+        assert_eq!(trailer_tasks(&message, &m, &issue(3)).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(trailer_tasks(&message, &m, &issue(4)).collect::<Vec<_>>(), [5]);
+        assert!(is_tool_commit(&format!("x\n\n{}\n", task_trailer(&m, &issue(3), 7)), &m, &issue(3)));
+        assert!(!is_tool_commit(&format!("x\n\n{}\n", task_trailer(&m, &issue(3), 7)), &m, &issue(4)));
     }
 
     #[test]

@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::session::Session;
 use super::task::TaskRecord;
 use crate::plan::{Issue, Spec};
-use crate::safety::journal::Journal;
 
 pub fn render(s: &Session, issue: &Issue, spec: &Spec, records: &[TaskRecord], review: &[String]) -> String {
     let mut b = String::new();
@@ -25,17 +24,14 @@ pub fn render(s: &Session, issue: &Issue, spec: &Spec, records: &[TaskRecord], r
     );
     let _ = writeln!(b, "## TDD evidence\n");
     // Evidence of tasks committed by an earlier (resumed) run comes from the journal.
-    let journal = Journal::read(s.journal.path());
     for task in &spec.tasks {
         let _ = writeln!(b, "### Task {}: {}\n", task.number, task.title);
         let (red, green) = match records.iter().find(|r| r.number == task.number) {
             Some(r) => (r.red.as_ref().map(|e| e.json()), r.green.as_ref().map(|e| e.json())),
-            None => journal
-                .iter()
-                .rev()
-                .find(|e| e["event"] == "task_committed" && e["issue"] == issue.no.padded() && e["task"] == task.number)
-                .map(|e| (Some(e["red"].clone()), Some(e["green"].clone())))
-                .unwrap_or((None, None)),
+            None => match s.recall.evidence(issue.no, task.number) {
+                Some((red, green)) => (Some(red.clone()), Some(green.clone())),
+                None => (None, None),
+            },
         };
         for (label, ev) in [("RED (must fail)", red), ("GREEN (must pass)", green)] {
             match ev.filter(|v| !v.is_null()) {

@@ -10,7 +10,6 @@ use super::select::next_issue;
 use super::session::{Halt, Session};
 use crate::forge::PrState;
 use crate::plan::Status;
-use crate::safety::journal::Journal;
 
 pub fn reconcile(s: &mut Session) -> Result<(), Halt> {
     let base = s.base_branch();
@@ -22,11 +21,7 @@ pub fn reconcile(s: &mut Session) -> Result<(), Halt> {
         .iter()
         .map(|i| (naming::issue_branch(&s.id, i, s.milestone.spec(i.no)), i.no))
         .collect();
-    let handled: Vec<u64> = Journal::read(s.journal.path())
-        .iter()
-        .filter(|e| e["event"] == "closed_pr")
-        .filter_map(|e| e["pr"].as_u64())
-        .collect();
+    let handled = s.recall.closed_prs().clone();
     let mut merged_since = 0;
     for pr in &prs {
         let Some(&no) = heads.get(&pr.head) else { continue };

@@ -24,14 +24,9 @@ pub fn committed_tasks(s: &Session, issue: &Issue, branch: &str) -> Result<BTree
     let (Some(base), Some(tip)) = (ops::tip(&s.work, &s.base_branch()), ops::tip(&s.work, branch)) else {
         return Ok(BTreeSet::new());
     };
-    let prefix = format!("Run-Milestone-Task: {}/{}/", s.id, issue.no.padded());
     let mut done = BTreeSet::new();
     for (_, msg) in ops::messages_since(&s.work, base, tip)? {
-        for line in msg.lines() {
-            if let Some(n) = line.trim().strip_prefix(&prefix).and_then(|n| n.trim().parse().ok()) {
-                done.insert(n);
-            }
-        }
+        done.extend(naming::trailer_tasks(&msg, &s.id, issue));
     }
     Ok(done)
 }

@@ -182,6 +182,8 @@ pub struct Session<'a> {
     pub protected: ProtectedBranches,
     pub exclude: Exclude,
     pub journal: Journal,
+    /// What the engine looks up from the journal, kept as it is journaled ([`Session::log`]).
+    pub recall: super::recall::Recall,
     pub forge: Box<dyn Forge>,
     pub agent: Box<dyn Agent>,
     pub decider: Box<dyn Decider>,
@@ -222,9 +224,10 @@ impl Session<'_> {
             let text: String = text.chars().take(400).collect();
             tracing::debug!(event, "{text}");
         }
-        self.journal.append(event, fields).map_err(|e| {
+        let entry = self.journal.append(event, fields).map_err(|e| {
             Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", self.journal.path().display())))
         })?;
+        self.recall.note(&entry);
         crate::safety::fault::crash_point(event);
         self.check_signals()
     }

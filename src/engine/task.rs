@@ -13,15 +13,9 @@ use crate::agent::{Context, Outcome, Request, Role, Status, Step};
 use crate::git::ops;
 use crate::plan::{Issue, Spec, Task};
 use crate::process::{Cmd, Finished};
-use crate::safety::journal::Journal;
 
 /// How many output lines are kept as evidence.
 pub const EVIDENCE_LINES: usize = 30;
-
-/// The trailer that marks a task's commit (how a resumed run knows the task is done).
-pub fn trailer(s: &Session, issue: &Issue, task: &Task) -> String {
-    format!("Run-Milestone-Task: {}/{}/{}", s.id, issue.no.padded(), task.number)
-}
 
 /// RED or GREEN evidence: the Verify command, its exit code and the tail of its output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,18 +65,16 @@ pub enum Called {
 /// Questions one agent call may ask before the issue is skipped.
 const MAX_QUESTIONS: usize = 3;
 
-/// The person's answers to this issue's `NEEDS_CONTEXT` questions so far (from the journal, so
-/// a resumed run keeps them), as one text block; `None` when nothing was asked.
+/// The person's answers to this issue's `NEEDS_CONTEXT` questions so far (as journaled, so a
+/// resumed run keeps them: [`super::recall::Recall`]), as one text block; `None` when nothing
+/// was asked.
 pub fn issue_answers(s: &Session, issue: &Issue) -> Option<String> {
-    let qa: Vec<String> = Journal::read(s.journal.path())
+    let qa: Vec<String> = s
+        .recall
+        .answers(issue.no)
         .iter()
-        .filter(|e| e["event"] == "interview" && e["issue"] == issue.no.padded())
-        .map(|e| {
-            format!(
-                "Question: {}\nAnswer from the person running the milestone: {}",
-                e["question"].as_str().unwrap_or_default(),
-                e["answer"].as_str().unwrap_or_default()
-            )
+        .map(|(question, answer)| {
+            format!("Question: {question}\nAnswer from the person running the milestone: {answer}")
         })
         .collect();
     (!qa.is_empty()).then(|| qa.join("\n\n"))
@@ -428,7 +420,7 @@ pub fn run_task(
     let message = format!(
         "{}\n\n{}\n",
         naming::task_commit_message(&s.id, &task.title, naming::github_number(issue, Some(spec))),
-        trailer(s, issue, task)
+        naming::task_trailer(&s.id, issue, task.number)
     );
     let Some(mut sha) = ops::commit_all(&s.work, start, &message, &s.exclude)? else {
         return Ok(TaskEnd::Stopped(IssueEnd::Blocked {

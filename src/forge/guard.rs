@@ -1,8 +1,8 @@
 //! Never target main: wraps any forge and refuses, before anything is sent, a push to, a PR into,
 //! or a merge into a protected branch (the configured names and patterns plus the default branch).
-//! It is also where a PR's title and body are redacted, whichever forge they go to.
+//! It is also where a PR's title, body and labels are redacted, whichever forge they go to.
 
-use super::{Checks, Forge, ForgeError, MergeOutcome, NewPr, PullRequest};
+use super::{BranchUpdate, Checks, Forge, ForgeError, MergeOutcome, NewPr, PullRequest};
 use crate::policy::branches::ProtectedBranches;
 
 pub struct Guarded<F: Forge> {
@@ -63,18 +63,25 @@ impl<F: Forge> Forge for Guarded<F> {
     }
 
     fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
-        self.inner.add_labels(number, labels)
+        // Label names are configurable (`policy.labels`, `policy.surfaces`): redacted like a title.
+        let redacted: Vec<String> = labels.iter().map(|l| crate::safety::redact::redact(l)).collect();
+        self.inner.add_labels(number, &redacted)
     }
 
     fn checks(&mut self, number: u64) -> Result<Checks, ForgeError> {
         self.inner.checks(number)
     }
 
-    fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError> {
+    fn merge(
+        &mut self,
+        number: u64,
+        expected_head: &str,
+        not_updated: Option<&str>,
+    ) -> Result<MergeOutcome, ForgeError> {
         // The base is read from the forge at merge time: a PR re-targeted to main is refused.
         let pr = self.inner.get_pr(number)?;
         self.check("merge into", &pr.base)?;
-        self.inner.merge(number, expected_head)
+        self.inner.merge(number, expected_head, not_updated)
     }
 
     fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
@@ -94,7 +101,7 @@ impl<F: Forge> Forge for Guarded<F> {
         self.inner.sync_branch(branch)
     }
 
-    fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
+    fn update_branch(&mut self, number: u64) -> Result<BranchUpdate, ForgeError> {
         // Updating pushes to the PR's head; its base must not be protected either.
         let pr = self.inner.get_pr(number)?;
         self.check("push to", &pr.head)?;

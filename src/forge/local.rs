@@ -255,7 +255,14 @@ impl Forge for LocalForge {
         Ok(Checks { sha, state: result.state, summary: result.summary, details: result.details })
     }
 
-    fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError> {
+    /// `not_updated` is never given: the local forge has no update step (its squash merge is a
+    /// three-way merge of the head into the base).
+    fn merge(
+        &mut self,
+        number: u64,
+        expected_head: &str,
+        _not_updated: Option<&str>,
+    ) -> Result<MergeOutcome, ForgeError> {
         let refused = |reason: String| Ok(MergeOutcome::Refused { reason });
         let pr = self.store.get(number)?.pr;
         match pr.state {

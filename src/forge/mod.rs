@@ -93,6 +93,29 @@ pub enum MergeOutcome {
     Refused { reason: String },
 }
 
+/// What bringing a PR's head up to date with its base did ([`Forge::update_branch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BranchUpdate {
+    /// The head is not behind its base: nothing to do (always, for the local forge).
+    UpToDate,
+    /// The head moved (the forge merged the base in, or someone pushed): its new SHA. Its checks
+    /// are waited for again.
+    Moved(String),
+    /// Still behind and not updated: why (`GitHub could not update it (HTTP 422: …)`). The engine
+    /// passes this to [`Forge::merge`], which refuses a behind head and names it.
+    NotUpdated(String),
+}
+
+impl BranchUpdate {
+    /// The reason of [`BranchUpdate::NotUpdated`], for [`Forge::merge`].
+    pub fn not_updated(&self) -> Option<&str> {
+        match self {
+            BranchUpdate::NotUpdated(why) => Some(why),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ForgeError {
     /// Never target main: the operation would write to a protected branch. Nothing was changed.
@@ -120,8 +143,15 @@ pub trait Forge {
     fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<(), ForgeError>;
     /// The checks for the PR's current head SHA (the local forge runs its CI here if needed).
     fn checks(&mut self, number: u64) -> Result<Checks, ForgeError>;
-    /// Squash-merges PR `number` into its base, only if its head is still `expected_head`.
-    fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError>;
+    /// Squash-merges PR `number` into its base, only if its head is still `expected_head` (and
+    /// not behind its base). `not_updated`: why the last [`Forge::update_branch`] left the head
+    /// behind ([`BranchUpdate::not_updated`]), named if the merge is refused for it.
+    fn merge(
+        &mut self,
+        number: u64,
+        expected_head: &str,
+        not_updated: Option<&str>,
+    ) -> Result<MergeOutcome, ForgeError>;
     fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError>;
     /// PRs into `base` (all PRs when `None`), oldest first.
     fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError>;
@@ -130,12 +160,12 @@ pub trait Forge {
         Ok(None)
     }
     /// Brings PR `number`'s head up to date with its base when the base moved on (the seed's
-    /// "Branch up-to-date with base"). Returns the new head SHA when it changed, so the engine
-    /// waits for the checks again. The local forge's squash merge is a three-way merge, so it
-    /// has nothing to do.
-    fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
+    /// "Branch up-to-date with base"): the head moved (the engine waits for its checks again),
+    /// nothing to do, or not updated and why. The local forge's squash merge is a three-way
+    /// merge, so it has nothing to do.
+    fn update_branch(&mut self, number: u64) -> Result<BranchUpdate, ForgeError> {
         let _ = number;
-        Ok(None)
+        Ok(BranchUpdate::UpToDate)
     }
     /// Brings the local `branch` level with the forge's when the forge moved it (GitHub merged a
     /// PR after a run ended, or updated a PR branch). The local forge is the repository itself.
@@ -167,8 +197,13 @@ impl Forge for Box<dyn Forge> {
     fn checks(&mut self, number: u64) -> Result<Checks, ForgeError> {
         (**self).checks(number)
     }
-    fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError> {
-        (**self).merge(number, expected_head)
+    fn merge(
+        &mut self,
+        number: u64,
+        expected_head: &str,
+        not_updated: Option<&str>,
+    ) -> Result<MergeOutcome, ForgeError> {
+        (**self).merge(number, expected_head, not_updated)
     }
     fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
         (**self).mark_draft(number)
@@ -179,7 +214,7 @@ impl Forge for Box<dyn Forge> {
     fn default_branch(&mut self) -> Result<Option<String>, ForgeError> {
         (**self).default_branch()
     }
-    fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
+    fn update_branch(&mut self, number: u64) -> Result<BranchUpdate, ForgeError> {
         (**self).update_branch(number)
     }
     fn sync_branch(&mut self, branch: &str) -> Result<(), ForgeError> {

@@ -108,7 +108,7 @@ impl Telegram {
             .as_ref()
             .and_then(|j| j.get("description"))
             .and_then(|d| d.as_str())
-            .map_or_else(|| answer.chars().take(200).collect(), str::to_string);
+            .map_or_else(|| crate::safety::redact::preview(&answer, 200), str::to_string);
         Err(redact(&format!("telegram: sendMessage answered HTTP {status}: {}", description.trim())))
     }
 }

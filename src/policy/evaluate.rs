@@ -77,9 +77,15 @@ pub fn evaluate(input: &PolicyInput) -> Result<Evaluation, Error> {
     Ok(ev)
 }
 
-/// The labels among `labels` that hold a PR back from auto-merge (`policy.hold_labels`).
+/// The labels among `labels` that hold a PR back from auto-merge: those in `policy.hold_labels`
+/// when it is set, else the labels of the holding roles under their configured names
+/// ([`super::labels::default_holds`]).
 pub fn holds(config: &PolicyConfig, labels: &BTreeSet<String>) -> Vec<String> {
-    labels.iter().filter(|l| config.hold_labels.contains(l)).cloned().collect()
+    let holding: BTreeSet<String> = match &config.hold_labels {
+        Some(explicit) => explicit.iter().cloned().collect(),
+        None => super::labels::default_holds(config),
+    };
+    labels.iter().filter(|l| holding.contains(*l)).cloned().collect()
 }
 
 /// The configured globs, compiled.
@@ -233,6 +239,19 @@ mod tests {
         let labels: BTreeSet<String> = ["needs-db-review", "tdd-violation", "needs-human"].map(String::from).into();
         assert_eq!(holds(&c, &labels), vec!["needs-db-review", "needs-human"]);
         assert!(holds(&c, &["tdd-violation".to_string()].into()).is_empty());
+    }
+
+    #[test]
+    fn a_renamed_label_holds_and_an_explicit_hold_list_replaces_the_default() {
+        let mut c = PolicyConfig::default();
+        c.labels.sensitive = "security-review".into();
+        c.labels.coverage = "low-cov".into();
+        let labels: BTreeSet<String> = ["security-review", "low-cov", "tdd-violation", "docs"].map(String::from).into();
+        assert_eq!(holds(&c, &labels), vec!["low-cov", "security-review"]);
+        c.hold_labels = Some(vec!["tdd-violation".into()]);
+        assert_eq!(holds(&c, &labels), vec!["tdd-violation"]);
+        c.hold_labels = Some(vec![]);
+        assert!(holds(&c, &labels).is_empty(), "an empty list holds nothing");
     }
 
     #[test]

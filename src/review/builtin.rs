@@ -151,15 +151,13 @@ pub fn verify_check(spec: &Spec, workdir: &Path, timeout: Option<Duration>) -> (
 }
 
 /// The line of a failing run most worth quoting: the last that names an error, else the last
-/// non-empty one; at most 160 characters.
+/// non-empty one; redacted, then cut to at most 160 characters. The whole output is redacted
+/// before a line is picked, so a line inside a private key block is never quoted.
 fn telling_line(output: &str) -> Option<String> {
+    let output = crate::safety::redact::redact(output);
     let lines: Vec<&str> = output.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let line = lines.iter().rev().find(|l| ERROR_LINE.is_match(l)).or(lines.last())?;
-    let mut s: String = line.chars().take(160).collect();
-    if s.len() < line.len() {
-        s.push('…');
-    }
-    Some(s)
+    Some(crate::safety::redact::preview(line, 160))
 }
 
 /// Every task lists a `Test:` file and it is in the head (the working tree at the head).

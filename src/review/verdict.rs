@@ -290,14 +290,10 @@ fn parse_text(stage: Stage, text: &str) -> Result<Verdict, String> {
     conclude(stage, pass, findings)
 }
 
-/// The first line of `text`, at most 120 characters, in backticks.
+/// The first line of `text`, redacted, then cut to at most 120 characters, in backticks.
 fn preview(text: &str) -> String {
     let first = text.trim().lines().next().unwrap_or("");
-    let mut s: String = first.chars().take(120).collect();
-    if s.len() < first.len() {
-        s.push('…');
-    }
-    format!("`{s}`")
+    format!("`{}`", crate::safety::redact::preview(first, 120))
 }
 
 #[cfg(test)]

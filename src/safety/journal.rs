@@ -28,8 +28,9 @@ impl Journal {
         &self.path
     }
 
-    /// Appends `{"ts": …, "event": event, …fields}` and fsyncs it.
-    pub fn append(&mut self, event: &str, fields: Value) -> std::io::Result<()> {
+    /// Appends `{"ts": …, "event": event, …fields}` (every string redacted) and fsyncs it;
+    /// returns the entry as written.
+    pub fn append(&mut self, event: &str, fields: Value) -> std::io::Result<Value> {
         let mut obj = Map::new();
         obj.insert("ts".into(), json!(timestamp()));
         obj.insert("event".into(), json!(event));
@@ -41,7 +42,8 @@ impl Journal {
         let mut line = serde_json::to_string(&value).map_err(std::io::Error::other)?;
         line.push('\n');
         self.file.write_all(line.as_bytes())?;
-        self.file.sync_data()
+        self.file.sync_data()?;
+        Ok(value)
     }
 
     /// Every complete entry of the journal at `path` (none when it does not exist).

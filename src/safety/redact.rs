@@ -138,6 +138,18 @@ pub fn tail(text: &str, n: usize) -> String {
     crate::process::tail(&redact(text), n)
 }
 
+/// `text` redacted, then cut to at most `n` characters (`…` appended when cut). The whole text
+/// is redacted before the cut, so a secret the cut falls inside goes whole: a cut value would
+/// match neither its registered exact value nor a pattern's minimum length. Every preview of
+/// output or text that is shown or stored is taken through this.
+pub fn preview(text: &str, n: usize) -> String {
+    let redacted = redact(text);
+    match redacted.char_indices().nth(n) {
+        Some((end, _)) => format!("{}…", &redacted[..end]),
+        None => redacted,
+    }
+}
+
 fn redact_exact(text: &str) -> String {
     let exact = EXACT.read().unwrap_or_else(|e| e.into_inner());
     let mut out = None::<String>;
@@ -369,5 +381,42 @@ pub(crate) mod tests {
         // A tail is taken after redacting the whole: a cut inside the block shows only the mark.
         assert_eq!(tail(&text, 2), "[REDACTED]\nafter: ok");
         assert_eq!(tail(&text, 1), "after: ok");
+    }
+
+    #[test]
+    fn a_finished_process_is_redacted_once_for_all_its_tails() {
+        let key = pem(90, "RSA PRIVATE KEY");
+        let f =
+            crate::process::Finished { combined: format!("start\n{key}\nFAILED (errors=1)\n"), ..Default::default() };
+        assert!(f.redacted.get().is_none(), "nothing is redacted before a tail is asked for");
+        assert_eq!(f.tail(2), "[REDACTED]\nFAILED (errors=1)");
+        assert_eq!(f.redacted.get().map(String::as_str), Some("start\n[REDACTED]\nFAILED (errors=1)\n"));
+        // Every later tail cuts the same redacted text: the key block still goes whole.
+        for n in 0..12 {
+            assert_eq!(f.tail(n), tail(&f.combined, n), "{n}");
+        }
+    }
+
+    #[test]
+    fn a_preview_redacts_before_it_cuts() {
+        // For every format and every cut inside the secret, no 10 characters of it survive.
+        for (name, secret, random) in fakes(5) {
+            let text = format!("note: {secret} and more");
+            for n in 7..text.chars().count() {
+                let shown = preview(&text, n);
+                assert!(!leaks(&shown, &random), "{name}: preview({n}) leaked: {shown}");
+            }
+        }
+        // A registered value cut anywhere goes whole.
+        let value = rnd(61, B62, 35);
+        add_exact(&value);
+        let text = format!("deploy with {value} now");
+        for n in 13..text.len() {
+            assert!(!preview(&text, n).contains(&value[..8]), "{n}: {}", preview(&text, n));
+        }
+        assert_eq!(preview(&text, 200), "deploy with [REDACTED] now");
+        assert_eq!(preview(&text, 15), "deploy with [RE…");
+        assert_eq!(preview("ünïcödé", 3), "ünï…");
+        assert_eq!(preview("short", 5), "short");
     }
 }

@@ -413,11 +413,6 @@ fn a_failing_full_suite_prints_the_seed_test_failures_block() {
 }
 
 /// The metrics JSON at the end of `text`.
-fn metrics(text: &str) -> Value {
-    let start = text.rfind("\n{\n").expect("a JSON document at the end") + 1;
-    serde_json::from_str(&text[start..]).unwrap()
-}
-
 #[test]
 fn metrics_count_a_tdd_violation_and_a_review_fix_exactly() {
     let repo = Repo::demo();
@@ -525,10 +520,11 @@ Next steps:
 #[test]
 fn the_milestone_complete_block_with_a_labelled_pr_exactly() {
     let repo = Repo::demo();
-    // A label that does not hold the PR back: it merges, labelled.
+    // A label that does not hold the PR back (an explicit `hold_labels` leaves it out; a surface
+    // label holds by default): it merges, labelled.
     config_add(
         &repo,
-        "policy:\n  surfaces:\n    - name: Truncation\n      globs: [textkit/truncate.py]\n      label: docs-review\n",
+        "policy:\n  surfaces:\n    - name: Truncation\n      globs: [textkit/truncate.py]\n      label: docs-review\n  hold_labels: [needs-human]\n",
     );
     let out = repo.run(&["m1", "--autonomous"]);
     assert_exit(&out, 0);

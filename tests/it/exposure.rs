@@ -139,6 +139,34 @@ fn leaked_key_lines<'a>(text: &str, body: &'a [String]) -> Vec<&'a String> {
     body.iter().filter(|l| text.contains(l.as_str())).collect()
 }
 
+/// A preview of an agent's unreadable output is redacted whole before it is cut: a secret the
+/// 200-character cut falls inside goes whole, not its first characters.
+#[test]
+fn a_secret_cut_by_a_preview_is_redacted_whole() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    let value = random_text(53, 35);
+    // A fake `claude` first on PATH: not JSON, so its stdout is previewed; the cut at 200
+    // characters falls 13 characters into the value.
+    let bin = repo.tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let claude = bin.join("claude");
+    std::fs::write(
+        &claude,
+        format!("#!/bin/sh\ncat > /dev/null\necho \"note: {} deploy with {value} now\"\n", "x".repeat(168)),
+    )
+    .unwrap();
+    std::fs::set_permissions(&claude, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    config_add(&repo, "agent:\n  kind: claude\n");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = repo.cmd(&["m1", "--autonomous"]).env("PATH", path).env("DEPLOY_TOKEN", &value).output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("stdout began with: `note: "), "the preview was shown: {text}");
+    assert!(text.contains(" deploy with [REDACTED]"), "{text}");
+    let all = everything_written(&repo, &out);
+    assert!(!all.contains(&value[..8]), "the start of the secret leaked: {all}");
+}
+
 #[test]
 fn a_private_key_in_failing_baseline_output_never_prints() {
     let repo = Repo::demo();

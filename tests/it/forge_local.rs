@@ -298,7 +298,7 @@ fn squash_merge_adds_one_commit_with_the_merged_tree() {
     let pr = f.create_pr(&new_pr("Add a", HEAD, BASE)).unwrap();
     let checks = f.checks(pr.number).unwrap();
     assert_eq!(checks.state, CheckState::Success);
-    let outcome = f.merge(pr.number, &checks.sha).unwrap();
+    let outcome = f.merge(pr.number, &checks.sha, None).unwrap();
     let MergeOutcome::Merged { sha } = outcome else { panic!("not merged: {outcome:?}") };
 
     assert_eq!(repo.sha(BASE), sha);
@@ -334,7 +334,7 @@ fn a_merge_conflict_changes_nothing() {
     let recs = records(&repo);
     let tree = files(&repo.root);
 
-    let outcome = f.merge(pr.number, &checks.sha).unwrap();
+    let outcome = f.merge(pr.number, &checks.sha, None).unwrap();
     assert_eq!(outcome, MergeOutcome::Conflict { files: vec!["README.md".into()] });
     assert_eq!(repo.refs(), refs);
     assert_eq!(records(&repo), recs);
@@ -353,7 +353,7 @@ fn the_sha_guard_refuses_a_head_that_moved_after_its_checks() {
     let refs = repo.refs();
     let recs = records(&repo);
 
-    let outcome = f.merge(pr.number, &checks.sha).unwrap();
+    let outcome = f.merge(pr.number, &checks.sha, None).unwrap();
     assert_eq!(outcome, MergeOutcome::HeadMoved { expected: checks.sha.clone(), actual: moved.clone() });
     assert_eq!(repo.refs(), refs);
     assert_eq!(records(&repo), recs);
@@ -373,7 +373,7 @@ fn merge_refuses_drafts_closed_merged_and_empty_prs() {
     let done = f.create_pr(&new_pr("Done", "feat/m1-03-add-c", BASE)).unwrap();
     let empty = f.create_pr(&new_pr("Empty", "feat/m1-04-empty", BASE)).unwrap();
     let sha = |b: &str| repo.sha(b);
-    assert!(matches!(f.merge(done.number, &sha("feat/m1-03-add-c")).unwrap(), MergeOutcome::Merged { .. }));
+    assert!(matches!(f.merge(done.number, &sha("feat/m1-03-add-c"), None).unwrap(), MergeOutcome::Merged { .. }));
     let refs = repo.refs();
     let recs = records(&repo);
 
@@ -383,7 +383,7 @@ fn merge_refuses_drafts_closed_merged_and_empty_prs() {
         (done.number, "feat/m1-03-add-c", "already merged"),
         (empty.number, "feat/m1-04-empty", "nothing to merge"),
     ] {
-        match f.merge(number, &sha(head)).unwrap() {
+        match f.merge(number, &sha(head), None).unwrap() {
             MergeOutcome::Refused { reason } => assert!(reason.contains(want), "#{number}: {reason}"),
             other => panic!("#{number}: {other:?}"),
         }
@@ -485,7 +485,7 @@ fn never_main_a_pr_into_main_is_refused_at_creation() {
 }
 
 #[test]
-fn titles_bodies_and_squash_messages_are_redacted() {
+fn titles_bodies_labels_and_squash_messages_are_redacted() {
     let repo = repo_with_branches();
     repo.commit_on("feat/m1-02-add-b", Some(BASE), &[("b.txt", "b\n")], "add b");
     let secret = crate::support::random_text(61, 16);
@@ -499,11 +499,15 @@ fn titles_bodies_and_squash_messages_are_redacted() {
         (record_json(&repo, 1)["title"].clone(), record_json(&repo, 1)["body"].clone()),
         (serde_json::json!("Add a [REDACTED]"), serde_json::json!("see [REDACTED]\n"))
     );
+    // Labels too (they are configurable, so they may hold anything).
+    g.add_labels(pr.number, &[assignment.clone(), "needs-human".into()]).unwrap();
+    assert_eq!(g.get_pr(pr.number).unwrap().labels, ["[REDACTED]", "needs-human"]);
+    assert!(!record_json(&repo, 1).to_string().contains(&secret));
     // The squash commit's message, whatever the PR record holds (here: a PR opened past the guard).
     let mut f = forge(&repo, settings(Some("exit 0"), false));
     let raw = f.create_pr(&new_pr(&format!("Add b {assignment}"), "feat/m1-02-add-b", BASE)).unwrap();
     let checks = f.checks(raw.number).unwrap();
-    assert!(matches!(f.merge(raw.number, &checks.sha).unwrap(), MergeOutcome::Merged { .. }));
+    assert!(matches!(f.merge(raw.number, &checks.sha, None).unwrap(), MergeOutcome::Merged { .. }));
     assert_eq!(repo.git(&["log", "-1", "--format=%s", BASE]), "Add b [REDACTED]");
     assert!(!repo.git(&["log", "--all", "--format=%B"]).contains(&secret));
 }
@@ -544,7 +548,7 @@ fn never_main_a_pr_retargeted_to_main_in_its_record_is_refused_at_merge() {
     let refs = repo.refs();
     let recs = records(&repo);
 
-    match g.merge(pr.number, &checks.sha) {
+    match g.merge(pr.number, &checks.sha, None) {
         Err(ForgeError::Protected { op, branch }) => assert_eq!((op, branch.as_str()), ("merge into", "main")),
         other => panic!("{other:?}"),
     }
@@ -605,7 +609,7 @@ fn prs_lists_pull_requests_filters_by_milestone_and_closes_by_hand() {
     let out = repo.run(&["prs", "--close", "9"]);
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("no pull request #9"), "{}", stderr(&out));
-    let merged = f.merge(1, &repo.sha("feat/m1-01-add-slugify")).unwrap();
+    let merged = f.merge(1, &repo.sha("feat/m1-01-add-slugify"), None).unwrap();
     assert!(matches!(merged, MergeOutcome::Merged { .. }), "{merged:?}");
     let out = repo.run(&["prs", "--close", "1"]);
     assert_exit(&out, 2);

@@ -226,6 +226,28 @@ fn labels_are_created_with_the_seed_colours_then_added() {
 }
 
 #[test]
+fn a_renamed_label_is_created_with_its_roles_colour() {
+    let repo = Repo::with_contents("app", None);
+    let fake = fake_with_branches();
+    let mut policy = run_milestone::config::PolicyConfig::default();
+    policy.labels.tdd_violation = "tdd-broken".into();
+    policy.labels.schema = "db-migration".into();
+    policy.surfaces[2].label = "ops-review".into();
+    let labels = run_milestone::policy::labels::LabelStyles::from_policy(&policy);
+    let mut f = connect_with(&repo, GithubSettings { labels, ..settings(&fake) });
+    let pr = f.create_pr(&new_pr(HEAD, BASE)).unwrap();
+    let names: Vec<String> = ["tdd-broken", "db-migration", "ops-review", "docs"].map(String::from).into();
+    f.add_labels(pr.number, &names).unwrap();
+    let st = fake.state();
+    let got = |n: &str| st.label(n).map(|l| (l.color.clone(), l.description.clone())).unwrap();
+    assert_eq!(got("tdd-broken"), ("FF0000".into(), "TDD cycle broken".into()));
+    assert_eq!(got("db-migration"), ("D93F0B".into(), "Database migrations".into()));
+    assert_eq!(got("ops-review"), ("B60205".into(), "Protected surface requires human review".into()));
+    assert_eq!(got("docs"), ("EDEDED".into(), "Added by run-milestone".into()));
+    assert_eq!(st.prs[0].labels, names);
+}
+
+#[test]
 fn draft_conversion_through_graphql() {
     let repo = Repo::with_contents("app", None);
     let fake = fake_with_branches();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use run_milestone::forge::github::GithubSettings;
 use run_milestone::forge::github::merge::AUTO_MERGE_ENABLED;
-use run_milestone::forge::{CheckState, Forge, MergeOutcome, PrState};
+use run_milestone::forge::{BranchUpdate, CheckState, Forge, MergeOutcome, PrState};
 use serde_json::json;
 
 use crate::common::Repo;
@@ -47,7 +47,7 @@ fn checks_pending_then_green_then_the_clean_status_fallback_merges_with_the_veri
         ]
     );
     fake.take_log();
-    let outcome = f.merge(pr.number, &sha).unwrap();
+    let outcome = f.merge(pr.number, &sha, None).unwrap();
     let merged_sha = fake.state().prs[0].merged_sha.clone().unwrap();
     assert_eq!(outcome, MergeOutcome::Merged { sha: merged_sha.clone() });
     // GraphQL auto-merge first (squash, guarded by the verified head), then the REST fallback.
@@ -61,8 +61,10 @@ fn checks_pending_then_green_then_the_clean_status_fallback_merges_with_the_veri
     let pr = f.get_pr(1).unwrap();
     assert_eq!((pr.state, pr.merged_sha.as_deref()), (PrState::Merged, Some(merged_sha.as_str())));
     // Asking again with the same verified head reports the merge; another head is refused.
-    assert_eq!(f.merge(1, &sha).unwrap(), MergeOutcome::Merged { sha: merged_sha });
-    assert!(matches!(f.merge(1, "f00"), Ok(MergeOutcome::Refused { reason }) if reason.contains("already merged")));
+    assert_eq!(f.merge(1, &sha, None).unwrap(), MergeOutcome::Merged { sha: merged_sha });
+    assert!(
+        matches!(f.merge(1, "f00", None), Ok(MergeOutcome::Refused { reason }) if reason.contains("already merged"))
+    );
 }
 
 #[test]
@@ -111,13 +113,13 @@ fn auto_merge_enabled_is_reported_as_not_merged() {
     fake.state().auto_merge = AutoMerge::Enable;
     let mut f = connect(&repo, &fake);
     let pr = f.create_pr(&new_pr(HEAD, BASE)).unwrap();
-    let outcome = f.merge(pr.number, &pr.head_sha).unwrap();
+    let outcome = f.merge(pr.number, &pr.head_sha, None).unwrap();
     assert_eq!(outcome, MergeOutcome::Refused { reason: AUTO_MERGE_ENABLED.into() });
     assert!(fake.state().prs[0].auto_merge && fake.state().prs[0].open);
     assert_eq!(request_lines(&fake, "/merge"), 0, "no REST merge after auto-merge was enabled");
     // With auto_merge off, the REST merge is used directly.
     let mut direct = connect_with(&repo, GithubSettings { auto_merge: false, ..settings(&fake) });
-    assert!(matches!(direct.merge(1, &pr.head_sha).unwrap(), MergeOutcome::Merged { .. }));
+    assert!(matches!(direct.merge(1, &pr.head_sha, None).unwrap(), MergeOutcome::Merged { .. }));
     assert_eq!(fake.bodies("POST /graphql").len(), 1);
 }
 
@@ -136,20 +138,20 @@ fn a_409_head_branch_was_modified_and_a_moved_head_never_merge() {
         json!({"message": "Head branch was modified. Review and try the merge again."}),
         1,
     );
-    let outcome = f.merge(1, &verified).unwrap();
+    let outcome = f.merge(1, &verified, None).unwrap();
     assert_eq!(outcome, MergeOutcome::HeadMoved { expected: verified.clone(), actual: verified.clone() });
     assert!(fake.state().prs[0].open && fake.state().prs[0].merged_sha.is_none());
 
     // The head moved after its checks: HeadMoved before anything is asked to merge.
     let moved = fake.state().push(HEAD);
     fake.take_log();
-    assert_eq!(f.merge(1, &verified).unwrap(), MergeOutcome::HeadMoved { expected: verified, actual: moved });
+    assert_eq!(f.merge(1, &verified, None).unwrap(), MergeOutcome::HeadMoved { expected: verified, actual: moved });
     assert_eq!(fake.take_log(), vec!["GET /repos/acme/tools/pulls/1"]);
     assert!(fake.state().prs[0].open);
     // A conflict with the base: nothing merged.
     fake.state().pr(1).conflict = true;
     let sha = fake.state().tip(HEAD).unwrap();
-    match f.merge(1, &sha).unwrap() {
+    match f.merge(1, &sha, None).unwrap() {
         MergeOutcome::Conflict { files } => assert_eq!(
             files,
             vec![format!(
@@ -161,9 +163,9 @@ fn a_409_head_branch_was_modified_and_a_moved_head_never_merge() {
     fake.state().pr(1).conflict = false;
     // Drafts and closed PRs are refused.
     fake.state().pr(1).draft = true;
-    assert!(matches!(f.merge(1, &sha).unwrap(), MergeOutcome::Refused { reason } if reason.contains("draft")));
+    assert!(matches!(f.merge(1, &sha, None).unwrap(), MergeOutcome::Refused { reason } if reason.contains("draft")));
     fake.state().pr(1).open = false;
-    assert!(matches!(f.merge(1, &sha).unwrap(), MergeOutcome::Refused { reason } if reason.contains("closed")));
+    assert!(matches!(f.merge(1, &sha, None).unwrap(), MergeOutcome::Refused { reason } if reason.contains("closed")));
 }
 
 #[test]
@@ -175,7 +177,7 @@ fn a_merge_whose_answer_was_lost_is_retried_and_reported_merged() {
     // GitHub merges, but the answer is a 502; the retried PUT gets 405 (already merged).
     fake.state().fail("PUT", "/pulls/1/merge", 502, json!({"message": "Server Error"}), 1);
     fake.state().failures[0].after = true;
-    let merged = f.merge(1, &pr.head_sha).unwrap();
+    let merged = f.merge(1, &pr.head_sha, None).unwrap();
     let sha = fake.state().prs[0].merged_sha.clone().unwrap();
     assert_eq!(merged, MergeOutcome::Merged { sha });
     assert_eq!(request_lines(&fake, "PUT /repos/acme/tools/pulls/1/merge"), 2);
@@ -188,17 +190,17 @@ fn update_branch_before_merge_then_the_new_head_is_merged() {
     let mut f = connect(&repo, &fake);
     let pr = f.create_pr(&new_pr(HEAD, BASE)).unwrap();
     let old = pr.head_sha.clone();
-    assert_eq!(f.update_branch(1).unwrap(), None, "up to date: nothing to do");
+    assert_eq!(f.update_branch(1).unwrap(), BranchUpdate::UpToDate, "nothing to do");
     assert_eq!(request_lines(&fake, "update-branch"), 0);
     fake.state().pr(1).behind_by = 2;
-    let new = f.update_branch(1).unwrap().expect("a new head");
+    let BranchUpdate::Moved(new) = f.update_branch(1).unwrap() else { panic!("a new head") };
     assert_ne!(new, old);
     assert_eq!(new, fake.state().tip(HEAD).unwrap());
     assert_eq!(fake.bodies("PUT /pulls/1/update-branch"), vec![json!({"expected_head_sha": old})]);
-    assert_eq!(f.update_branch(1).unwrap(), None);
+    assert_eq!(f.update_branch(1).unwrap(), BranchUpdate::UpToDate);
     // The old head is no longer mergeable; the new one is.
-    assert!(matches!(f.merge(1, &old).unwrap(), MergeOutcome::HeadMoved { .. }));
-    assert!(matches!(f.merge(1, &new).unwrap(), MergeOutcome::Merged { .. }));
+    assert!(matches!(f.merge(1, &old, None).unwrap(), MergeOutcome::HeadMoved { .. }));
+    assert!(matches!(f.merge(1, &new, None).unwrap(), MergeOutcome::Merged { .. }));
 }
 
 #[test]
@@ -211,7 +213,7 @@ fn a_head_behind_its_base_is_never_merged_when_its_update_did_not_happen() {
     let not_merged = "not merged (the branch must be up to date with its base)";
     // Without any update: refused after reading and comparing, before auto-merge or merge.
     fake.take_log();
-    let outcome = f.merge(1, &pr.head_sha).unwrap();
+    let outcome = f.merge(1, &pr.head_sha, None).unwrap();
     assert_eq!(outcome, MergeOutcome::Refused { reason: format!("PR #1 is 2 commits behind `{BASE}`: {not_merged}") });
     let log = fake.take_log();
     assert_eq!(log.len(), 2, "{log:?}");
@@ -220,10 +222,13 @@ fn a_head_behind_its_base_is_never_merged_when_its_update_did_not_happen() {
     // GitHub accepts the update (202) but never does it: after update_branch_timeout the head
     // is still behind, and the merge names why.
     fake.state().fail("PUT", "/pulls/1/update-branch", 202, json!({"message": "Updating pull request branch."}), 1);
-    assert_eq!(f.update_branch(1).unwrap(), None);
-    assert_eq!(fake.bodies("PUT /pulls/1/update-branch"), vec![json!({"expected_head_sha": pr.head_sha})]);
-    let outcome = f.merge(1, &pr.head_sha).unwrap();
     let why = "GitHub accepted its update but the head had not moved after 2s";
+    assert_eq!(f.update_branch(1).unwrap(), BranchUpdate::NotUpdated(why.into()));
+    assert_eq!(fake.bodies("PUT /pulls/1/update-branch"), vec![json!({"expected_head_sha": pr.head_sha})]);
+    // The reason is what the caller passes, not something the forge remembers.
+    let outcome = f.merge(1, &pr.head_sha, None).unwrap();
+    assert_eq!(outcome, MergeOutcome::Refused { reason: format!("PR #1 is 2 commits behind `{BASE}`: {not_merged}") });
+    let outcome = f.merge(1, &pr.head_sha, Some(why)).unwrap();
     assert_eq!(
         outcome,
         MergeOutcome::Refused { reason: format!("PR #1 is 2 commits behind `{BASE}` and {why}: {not_merged}") }
@@ -233,5 +238,5 @@ fn a_head_behind_its_base_is_never_merged_when_its_update_did_not_happen() {
     assert!(fake.state().prs[0].open);
     // Up to date again: it merges.
     fake.state().pr(1).behind_by = 0;
-    assert!(matches!(f.merge(1, &pr.head_sha).unwrap(), MergeOutcome::Merged { .. }));
+    assert!(matches!(f.merge(1, &pr.head_sha, None).unwrap(), MergeOutcome::Merged { .. }));
 }

@@ -71,12 +71,12 @@ fn a_pr_retargeted_to_main_on_github_is_refused_at_merge_and_update() {
     // Someone edits the PR on GitHub: its base becomes main.
     fake.state().pr(pr.number).base = "main".into();
     fake.take_log();
-    assert_protected(g.merge(pr.number, &pr.head_sha), "merge into", "main");
+    assert_protected(g.merge(pr.number, &pr.head_sha, None), "merge into", "main");
     assert_protected(g.update_branch(pr.number), "merge into", "main");
     // Only the PR was read: no auto-merge, no merge, no update.
     assert_eq!(fake.take_log(), vec!["GET /repos/acme/tools/pulls/1", "GET /repos/acme/tools/pulls/1"]);
     assert!(fake.state().prs[0].open && fake.state().prs[0].merged_sha.is_none());
     // Back on the milestone branch, the same merge goes through.
     fake.state().pr(pr.number).base = BASE.into();
-    assert!(matches!(g.merge(pr.number, &pr.head_sha).unwrap(), MergeOutcome::Merged { .. }));
+    assert!(matches!(g.merge(pr.number, &pr.head_sha, None).unwrap(), MergeOutcome::Merged { .. }));
 }

@@ -2,7 +2,8 @@
 //! live in the demo's bare `origin`: the whole demo merged through PRs, reconcile on the next
 //! run, red checks, checks that never finish, the push-failure `retry`, the token sources and
 //! the scope refusal, GitHub's default branch (`trunk`) as base and as a re-targeted PR's base,
-//! `409 Head branch was modified`, an enabled auto-merge, and an update-branch GitHub refused.
+//! `409 Head branch was modified`, an enabled auto-merge, an update-branch GitHub refused, and a
+//! protected surface's `needs-human` label created, put on the PR and holding it back.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,7 +14,10 @@ use serde_json::json;
 use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::github::reject_first_issue_push;
 use crate::github_fake::{AutoMerge, FakeGithub, Run, TOKEN};
-use crate::support::{BASE, PLAN, commit_all, events, fake_gh, journal, plan, row};
+use crate::support::{
+    BASE, PLAN, command_agent_config, commit_all, config_add, events, fake_gh, issue_01_script, journal, plan, row,
+    single_issue,
+};
 
 /// The demo configured for the fake GitHub (committed), the fake backed by the demo's origin.
 fn demo_on_fake() -> (Repo, FakeGithub) {
@@ -164,6 +168,49 @@ fn red_checks_leave_the_prs_for_review_and_nothing_is_merged() {
     assert!(!log.iter().any(|l| l.contains("/merge") || l.contains("graphql")), "{log:?}");
     assert!(fake.state().prs.iter().all(|p| p.open && p.merged_sha.is_none()));
     assert_eq!(origin_git(&repo, &["rev-parse", BASE]), repo.sha(BASE));
+}
+
+#[test]
+fn a_protected_surface_labels_the_pr_on_github_and_holds_it_back() {
+    let (repo, fake) = demo_on_fake();
+    single_issue(&repo);
+    config_add(&repo, &command_agent_config(&repo, &issue_01_script(&[("deploy/app.yml", "replicas: 2\n")])));
+    let out = with_token(&repo, &["m1", "--autonomous", "--skip-code-review"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("⚠️ Protected surface (Infrastructure): deploy/app.yml → needs-human"), "{text}");
+    assert!(
+        text.contains("✓ PR #1 created\n✓ Label: needs-human\n👀 Held back from auto-merge: needs-human"),
+        "{text}"
+    );
+    // On "GitHub": the label made with the seed's colour and description, on PR #1.
+    let st = fake.state();
+    let label = st.label("needs-human").expect("the label was created");
+    assert_eq!(
+        (label.color.as_str(), label.description.as_str()),
+        ("B60205", "Protected surface requires human review")
+    );
+    assert_eq!(st.prs[0].labels, ["needs-human"]);
+    assert!(st.prs[0].open && st.prs[0].merged_sha.is_none() && !st.prs[0].auto_merge, "{:?}", st.prs[0]);
+    drop(st);
+    assert_eq!(
+        fake.bodies("POST /labels"),
+        vec![
+            json!({"name": "needs-human", "color": "B60205", "description": "Protected surface requires human review"})
+        ]
+    );
+    assert_eq!(fake.bodies("POST /issues/1/labels"), vec![json!({"labels": ["needs-human"]})]);
+    // Neither merged (REST) nor handed to auto-merge (GraphQL).
+    let log = fake.log();
+    assert!(!log.iter().any(|l| l.contains("/pulls/1/merge") || l.contains("/pulls/1/update-branch")), "{log:?}");
+    assert!(fake.bodies("POST /graphql").is_empty(), "{:?}", fake.bodies("POST /graphql"));
+    assert!(!origin_git(&repo, &["ls-tree", "-r", "--name-only", BASE]).contains("deploy/app.yml"));
+    // 👀 Needs Review, and the issue that depends on it waits.
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
+    assert!(row(&p, "03").contains("⬜ Todo"), "{p}");
+    assert!(text.contains("  - #03: waiting on #01 (👀 Needs Review)"), "{text}");
+    assert!(text.contains("Review needed: 1 (labelled needs-human: a human reviews and merges)"), "{text}");
 }
 
 fn run_with_input(mut cmd: Command, input: &str) -> Output {

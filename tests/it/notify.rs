@@ -138,6 +138,20 @@ fn an_error_answer_is_an_err_naming_the_reason_not_the_token() {
 }
 
 #[test]
+fn a_long_error_answer_is_redacted_before_it_is_cut() {
+    let random = rnd(17, B64URL, 35);
+    // Not JSON: its first 200 characters are quoted, and the cut falls inside the key.
+    let answer: &'static str =
+        Box::leak(format!("<html>{} {}{random}</html>", "v".repeat(180), "AI".to_string() + "za").into_boxed_str());
+    let (url, rx) = serve(502, answer);
+    let tg = Telegram::with_token(&config(&url, 5), &bot_token(19)).unwrap();
+    let err = tg.send("run finished").unwrap_err();
+    assert!(err.contains(" [REDACTED]"), "{err}");
+    assert!(!err.contains(&random[..4]), "{err}");
+    rx.recv_timeout(Duration::from_secs(10)).unwrap();
+}
+
+#[test]
 fn an_unreachable_or_silent_server_is_an_err() {
     let token = bot_token(20);
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -247,7 +247,7 @@ fn an_alembic_migration_through_git_with_surfaces_sensitive_code_and_holds() {
     assert_eq!(labels, ["needs-db-review", "needs-human", "sensitive-review"]);
     assert_eq!(holds(&config, &ev.labels), ["needs-db-review", "needs-human", "sensitive-review"]);
     let mut lenient = config.clone();
-    lenient.hold_labels = vec!["needs-human".into()];
+    lenient.hold_labels = Some(vec!["needs-human".into()]);
     assert_eq!(holds(&lenient, &ev.labels), ["needs-human"]);
     assert!(holds(&lenient, &BTreeSet::new()).is_empty());
 }

@@ -1,5 +1,6 @@
-//! The two-stage review inside real runs: a spec review with a missing and an extra file, a
-//! quality finding fixed on attempt 1, one exhausted after 2, and a reviewer that times out.
+//! The two-stage review inside real runs: a spec review with a missing and an extra file (fixed
+//! on attempt 1, and exhausted), a quality finding fixed on attempt 1, one exhausted after 2, and
+//! a reviewer that times out.
 
 use crate::common::{Repo, assert_exit, stdout};
 use crate::support::*;
@@ -58,8 +59,7 @@ if role == 'quality-reviewer':\n    body = open('textkit/slug.py').read()\n    p
     );
     let calls = agent_calls(&repo);
     assert_eq!(calls.iter().filter(|c| c.starts_with("fix-review")).count(), 1);
-    let start = text.rfind("\n{\n").unwrap() + 1;
-    let m: serde_json::Value = serde_json::from_str(&text[start..]).unwrap();
+    let m = metrics(&text);
     assert_eq!(m["reviews"]["quality_required_fix"], 1);
     assert_eq!(m["per_issue"]["01"]["findings"]["warning"], 1);
 }
@@ -112,6 +112,40 @@ fn missing_and_extra(repo: &Repo) {
         repo,
         "if step == 'green':\n    write('textkit/cache.py', 'CACHE = {}\\n')\nif role == 'spec-reviewer':\n    print('PASS')\nif role == 'quality-reviewer':\n    print('APPROVED')\n",
     );
+}
+
+#[test]
+fn a_spec_finding_fixed_on_attempt_1_counts_as_spec_required_fix() {
+    let repo = Repo::demo();
+    missing_and_extra(&repo);
+    // Only issue 01 is scripted (the others block at once, so the metrics are 01's); its
+    // review fix creates the missing file and removes the extra one.
+    let script = std::fs::read_to_string(repo.tmp.path().join("fake-agent.py")).unwrap();
+    let script = script.replacen(
+        "def write(",
+        "if os.environ['RUN_MILESTONE_ISSUE'] != '01':\n    print('STATUS: BLOCKED only issue 01 is scripted')\n    sys.exit(0)\nif step == 'fix-review':\n    open('textkit/helpers.py', 'w').write('HELP = 1\\n')\n    os.remove('textkit/cache.py')\ndef write(",
+        1,
+    );
+    std::fs::write(repo.tmp.path().join("fake-agent.py"), script).unwrap();
+    let out = repo.run(&["m1", "--autonomous", "--metrics"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Spec compliance: 2 issues (attempt 1/2)"), "{text}");
+    assert!(text.contains("fix | skip | abort\n🤖 Autonomous: fix\n\n🔧 Fixing..."), "{text}");
+    let retry = &text[text.find("Stage 1: Spec Compliance (retry)").expect("a Stage 1 retry")..];
+    let retry = &retry[..retry.find("\n\n").unwrap()];
+    assert!(retry.contains("├─ Files: ✓") && retry.ends_with("└─ Result: PASS ✓"), "{retry}");
+    assert!(!text.contains("Issue persists"), "{text}");
+    assert!(row(&plan(&repo), "01").contains("✅ Done"), "{text}");
+    assert_eq!(agent_calls(&repo).iter().filter(|c| c.starts_with("fix-review 01")).count(), 1);
+    let m = metrics(&text);
+    assert_eq!(
+        m["reviews"],
+        serde_json::json!({"spec_pass_first_try": 0, "spec_required_fix": 1, "quality_pass_first_try": 1, "quality_required_fix": 0})
+    );
+    assert_eq!(m["commands_used"], serde_json::json!({"fix": 1}));
+    assert_eq!(m["per_issue"]["01"]["outcome"], "merged");
+    assert_eq!(m["per_issue"]["01"]["findings"], serde_json::json!({"critical": 0, "warning": 0, "other": 2}));
 }
 
 #[test]

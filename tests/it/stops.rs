@@ -6,17 +6,9 @@
 use crate::common::{Repo, assert_exit, stdout};
 use crate::support::*;
 
-/// RED/GREEN for the demo's issues from the spec, plus `green_extra` files written in GREEN.
+/// RED/GREEN for the demo's issue 01 from the spec, plus `green_extra` files written in GREEN.
 fn agent_writing(repo: &Repo, green_extra: &[(&str, &str)]) {
-    let mut extra = String::new();
-    for (path, text) in green_extra {
-        extra.push_str(&format!("        write({path:?}, {text:?})\n"));
-    }
-    let script = format!(
-        "if os.environ['RUN_MILESTONE_ISSUE'] != '01':\n    print('STATUS: BLOCKED only issue 01 is scripted')\n    sys.exit(0)\nif step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T%s(unittest.TestCase):\\n    def test_t%s(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n' % ((os.environ['RUN_MILESTONE_ISSUE'] + os.environ['RUN_MILESTONE_TASK'],) * 2))\n\
-elif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n    if os.environ['RUN_MILESTONE_ISSUE'] == '01' and os.environ['RUN_MILESTONE_TASK'] == '1':\n{extra}        pass\n"
-    );
-    command_agent(repo, &script);
+    command_agent(repo, &issue_01_script(green_extra));
 }
 
 fn done_count(repo: &Repo) -> usize {
@@ -48,6 +40,26 @@ fn a_protected_surface_is_labelled_and_held_back_from_auto_merge() {
     );
     // main and the milestone branch did not get it.
     assert!(!repo.git(&["ls-tree", "-r", "--name-only", BASE]).contains("deploy/app.yml"));
+}
+
+/// Renaming an elevated soft stop's label keeps its role: the new name is put on the PR and
+/// holds it back, as the default name would.
+#[test]
+fn a_renamed_sensitive_label_still_holds_the_pr_back() {
+    let repo = Repo::demo();
+    single_issue(&repo);
+    agent_writing(&repo, &[]);
+    config_add(&repo, "policy:\n  sensitive_globs: [\"textkit/slug.py\"]\n  labels:\n    sensitive: security-review\n");
+    let out = repo.run(&["m1", "--autonomous", "--skip-code-review"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("⚠️ Sensitive code: textkit/slug.py"), "{text}");
+    assert!(text.contains("✓ Label: security-review"), "{text}");
+    assert!(!text.contains("✓ Merged"), "{text}");
+    assert!(text.contains("👀 Held back from auto-merge: security-review"), "{text}");
+    let p = plan(&repo);
+    assert!(row(&p, "01").contains("| 👀 Needs Review | #1 |"), "{p}");
+    assert!(!repo.git(&["ls-tree", "-r", "--name-only", BASE]).contains("tests/test_slug"), "not merged");
 }
 
 #[test]

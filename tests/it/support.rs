@@ -47,6 +47,16 @@ pub fn config_add(repo: &Repo, extra: &str) {
 /// A command agent (python) whose behaviour per step is given by `script` (python statements
 /// with `step`, `test_files`, `impl_files`, `write(path, text)`, `feedback` in scope).
 pub fn command_agent(repo: &Repo, script: &str) {
+    repo.write(
+        ".run-milestone.yml",
+        &format!("test_command: python3 -m unittest discover -s tests -t .\n{}", command_agent_config(repo, script)),
+    );
+    commit_all(repo, "use a command agent");
+}
+
+/// Writes the [`command_agent`] program for `script` and returns its `agent:` section (YAML), for
+/// a configuration that has other keys too.
+pub fn command_agent_config(repo: &Repo, script: &str) -> String {
     let path = repo.tmp.path().join("fake-agent.py");
     let body = format!(
         "#!/usr/bin/env python3\nimport os, sys\nprompt = sys.stdin.read()\nstep = os.environ.get('RUN_MILESTONE_STEP', '')\ntest_files = [f for f in os.environ.get('RUN_MILESTONE_TEST_FILES', '').split('\\n') if f]\nimpl_files = [f for f in os.environ.get('RUN_MILESTONE_IMPL_FILES', '').split('\\n') if f]\nfeedback = os.environ.get('RUN_MILESTONE_FEEDBACK', '')\nlog = open(os.path.join({:?}, 'agent-calls.log'), 'a')\nlog.write(step + ' ' + os.environ.get('RUN_MILESTONE_ISSUE', '') + ' ' + os.environ.get('RUN_MILESTONE_TASK', '') + ' ' + ('feedback' if feedback else '-') + '\\n')\ndef write(path, text):\n    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)\n    open(path, 'a').write(text)\n{script}\nprint('STATUS: DONE')\n",
@@ -58,14 +68,26 @@ pub fn command_agent(repo: &Repo, script: &str) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    repo.write(
-        ".run-milestone.yml",
-        &format!(
-            "test_command: python3 -m unittest discover -s tests -t .\nagent:\n  kind: command\n  refactor: false\n  command:\n    program: {}\n",
-            path.display()
-        ),
-    );
-    commit_all(repo, "use a command agent");
+    format!("agent:\n  kind: command\n  refactor: false\n  command:\n    program: {}\n", path.display())
+}
+
+/// A [`command_agent`] script doing RED/GREEN for issue 01 from the spec, plus `green_extra`
+/// files (path, text) written in GREEN of its Task 1; every other issue is BLOCKED at once.
+pub fn issue_01_script(green_extra: &[(&str, &str)]) -> String {
+    let mut extra = String::new();
+    for (path, text) in green_extra {
+        extra.push_str(&format!("        write({path:?}, {text:?})\n"));
+    }
+    format!(
+        "if os.environ['RUN_MILESTONE_ISSUE'] != '01':\n    print('STATUS: BLOCKED only issue 01 is scripted')\n    sys.exit(0)\nif step == 'red':\n    write(test_files[0], 'import unittest\\nfrom textkit.slug import slugify\\n\\nclass T%s(unittest.TestCase):\\n    def test_t%s(self):\\n        self.assertEqual(slugify(\"A B\"), \"a-b\")\\n' % ((os.environ['RUN_MILESTONE_ISSUE'] + os.environ['RUN_MILESTONE_TASK'],) * 2))\n\
+elif step == 'green':\n    write(impl_files[0], 'def slugify(t):\\n    return \"-\".join(t.lower().split())\\n')\n    if os.environ['RUN_MILESTONE_ISSUE'] == '01' and os.environ['RUN_MILESTONE_TASK'] == '1':\n{extra}        pass\n"
+    )
+}
+
+/// The `--metrics` JSON document printed last on stdout.
+pub fn metrics(text: &str) -> Value {
+    let start = text.rfind("\n{\n").expect("a JSON document at the end") + 1;
+    serde_json::from_str(&text[start..]).unwrap()
 }
 
 pub fn agent_calls(repo: &Repo) -> Vec<String> {

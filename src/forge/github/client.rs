@@ -135,7 +135,7 @@ impl Reply {
             }
         }
         if parts.is_empty() {
-            parts.push(self.text.chars().take(300).collect::<String>().trim().to_string());
+            parts.push(crate::safety::redact::preview(self.text.trim(), 300));
         }
         redact(&parts.join(": "))
     }
@@ -371,6 +371,18 @@ mod tests {
         for bad in ["api.github.com", "ftp://x", "https://", "https://u:p@h/x", "https://h/x?y"] {
             assert!(ApiUrl::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_body_without_a_message_is_redacted_before_the_cut() {
+        use crate::safety::redact::tests::rnd;
+        let random = rnd(89, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 35);
+        // Not JSON: the body is quoted, and the 300-character cut falls inside the key.
+        let text = format!("<html>{} {}{random}</html>", "w".repeat(280), "AI".to_string() + "za");
+        let reply = Reply { status: 502, headers: BTreeMap::new(), text, attempts: 1 };
+        let m = reply.message();
+        assert!(m.contains(" [REDACTED]</h"), "{m}");
+        assert!(!m.contains(&random[..4]), "{m}");
     }
 
     #[test]

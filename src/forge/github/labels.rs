@@ -1,7 +1,7 @@
-//! Labels: each label is created in the repository when missing — the seed's required labels
-//! with their colours and descriptions ([`crate::policy::labels::REQUIRED`]), any other label in
-//! GitHub's default grey — then added to the PR (GitHub itself would create a missing label
-//! without colour or description).
+//! Labels: each label is created in the repository when missing — ours (a role of
+//! [`crate::policy::labels::LabelRole`], under its configured name) with the role's colour and
+//! description, any other label in GitHub's default grey — then added to the PR (GitHub itself
+//! would create a missing label without colour or description).
 
 use std::collections::BTreeSet;
 
@@ -9,22 +9,13 @@ use serde_json::json;
 
 use super::client::{Client, Method, encode};
 use crate::forge::ForgeError;
-use crate::policy::labels::REQUIRED;
-
-/// Colour and description of a label we create.
-pub fn style(name: &str) -> (&'static str, &'static str) {
-    REQUIRED
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, colour, description)| (*colour, *description))
-        .unwrap_or(("EDEDED", "Added by run-milestone"))
-}
+use crate::policy::labels::LabelStyles;
 
 /// Creates `name` unless it exists (remembered in `known` for the rest of the run).
 ///
 /// Documentation: https://docs.github.com/en/rest/issues/labels#get-a-label
 /// Documentation: https://docs.github.com/en/rest/issues/labels#create-a-label
-pub fn ensure(c: &Client, known: &mut BTreeSet<String>, name: &str) -> Result<(), ForgeError> {
+pub fn ensure(c: &Client, styles: &LabelStyles, known: &mut BTreeSet<String>, name: &str) -> Result<(), ForgeError> {
     if known.contains(name) {
         return Ok(());
     }
@@ -32,7 +23,7 @@ pub fn ensure(c: &Client, known: &mut BTreeSet<String>, name: &str) -> Result<()
     match reply.status {
         200 => {}
         404 => {
-            let (color, description) = style(name);
+            let (color, description) = styles.style(name);
             let body = json!({ "name": name, "color": color, "description": description });
             let created = c.send(Method::Post, &c.repo_path("/labels"), Some(&body))?;
             // 422 already_exists: created meanwhile by someone else — fine.
@@ -51,13 +42,19 @@ pub fn ensure(c: &Client, known: &mut BTreeSet<String>, name: &str) -> Result<()
 /// Ensures each label exists, then adds them all to PR `number`.
 ///
 /// Documentation: https://docs.github.com/en/rest/issues/labels#add-labels-to-an-issue
-pub fn add(c: &Client, known: &mut BTreeSet<String>, number: u64, labels: &[String]) -> Result<(), ForgeError> {
+pub fn add(
+    c: &Client,
+    styles: &LabelStyles,
+    known: &mut BTreeSet<String>,
+    number: u64,
+    labels: &[String],
+) -> Result<(), ForgeError> {
     let labels: Vec<&str> = labels.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
     if labels.is_empty() {
         return Ok(());
     }
     for l in &labels {
-        ensure(c, known, l)?;
+        ensure(c, styles, known, l)?;
     }
     let reply =
         c.send(Method::Post, &c.repo_path(&format!("/issues/{number}/labels")), Some(&json!({ "labels": labels })))?;

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::client::{Client, Method, encode};
 use super::pulls::{self, GhPull};
-use crate::forge::{ForgeError, MergeOutcome, PrState};
+use crate::forge::{BranchUpdate, ForgeError, MergeOutcome, PrState};
 
 /// The `Refused` reason when GitHub enabled auto-merge instead of merging.
 pub const AUTO_MERGE_ENABLED: &str = "auto-merge enabled: GitHub merges when required checks pass";
@@ -39,7 +39,8 @@ fn conflict(pr: &GhPull) -> MergeOutcome {
 }
 
 /// Squash-merges `pr` (as just read from GitHub) only if its head is still `expected` and up to
-/// date with its base. `not_updated`: why the last update of its branch did not happen.
+/// date with its base. `not_updated`: why the last update of its branch did not happen
+/// ([`BranchUpdate::NotUpdated`], passed by the engine), named when the head is behind.
 pub fn merge(
     c: &Client,
     auto_merge: bool,
@@ -169,26 +170,14 @@ fn behind_by(c: &Client, base: &str, head: &str) -> Result<u64, ForgeError> {
     Ok(reply.json()["behind_by"].as_u64().unwrap_or(0))
 }
 
-/// What [`update_branch`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Update {
-    /// The head is not behind its base: nothing to do.
-    UpToDate,
-    /// The head moved (GitHub merged the base in, or someone pushed): its new SHA.
-    Moved(String),
-    /// Still behind and not updated: why (`GitHub could not update it (HTTP 422: …)`). The merge
-    /// refuses a behind head and names this.
-    NotUpdated(String),
-}
-
 /// Merges the base into PR `number`'s head on GitHub when the head is behind it, then waits
 /// (bounded) for the new head.
 ///
 /// Documentation: https://docs.github.com/en/rest/pulls/pulls#update-a-pull-request-branch
-pub fn update_branch(c: &Client, number: u64, timeout: Duration, poll: Duration) -> Result<Update, ForgeError> {
+pub fn update_branch(c: &Client, number: u64, timeout: Duration, poll: Duration) -> Result<BranchUpdate, ForgeError> {
     let pr = pulls::get(c, number)?;
     if pr.pr_state() != PrState::Open || behind_by(c, &pr.base.name, &pr.head.sha)? == 0 {
-        return Ok(Update::UpToDate);
+        return Ok(BranchUpdate::UpToDate);
     }
     let old = pr.head.sha.clone();
     let body = json!({ "expected_head_sha": old });
@@ -198,15 +187,15 @@ pub fn update_branch(c: &Client, number: u64, timeout: Duration, poll: Duration)
         let now = pulls::get(c, number)?;
         if now.head.sha != old {
             // Someone pushed meanwhile: the engine waits for the new head's checks.
-            return Ok(Update::Moved(now.head.sha));
+            return Ok(BranchUpdate::Moved(now.head.sha));
         }
         if behind_by(c, &now.base.name, &now.head.sha)? == 0 {
-            return Ok(Update::UpToDate);
+            return Ok(BranchUpdate::UpToDate);
         }
         // Still behind (a conflict GitHub has not reported as `dirty` yet, a rule, a permission):
         // the merge refuses it, with GitHub's message.
         tracing::warn!(number, "GitHub could not update PR #{number} with {}: {message}", pr.base.name);
-        return Ok(Update::NotUpdated(format!("GitHub could not update it (HTTP 422: {message})")));
+        return Ok(BranchUpdate::NotUpdated(format!("GitHub could not update it (HTTP 422: {message})")));
     }
     if !reply.ok() {
         return Err(reply.error(&format!("update the branch of PR #{number}")));
@@ -216,11 +205,11 @@ pub fn update_branch(c: &Client, number: u64, timeout: Duration, poll: Duration)
     loop {
         let now = pulls::get(c, number)?;
         if now.head.sha != old {
-            return Ok(Update::Moved(now.head.sha));
+            return Ok(BranchUpdate::Moved(now.head.sha));
         }
         if started.elapsed() >= timeout {
             tracing::warn!(number, "GitHub accepted the update of PR #{number} but its head has not moved yet");
-            return Ok(Update::NotUpdated(format!(
+            return Ok(BranchUpdate::NotUpdated(format!(
                 "GitHub accepted its update but the head had not moved after {}s",
                 timeout.as_secs()
             )));

@@ -24,7 +24,7 @@ use self::client::{ApiUrl, Client, Method, RetryPolicy};
 use self::scopes::ScopeReport;
 use self::token::Token;
 use super::push::GitRemote;
-use super::{Checks, Forge, ForgeError, MergeOutcome, NewPr, PullRequest};
+use super::{BranchUpdate, Checks, Forge, ForgeError, MergeOutcome, NewPr, PullRequest};
 use crate::config::GithubConfig;
 
 /// How the GitHub forge behaves (from `forge.github` in `.run-milestone.yml`).
@@ -44,6 +44,8 @@ pub struct GithubSettings {
     /// How long, and how often, to look for the new head after `update-branch`.
     pub update_timeout: Duration,
     pub update_poll: Duration,
+    /// Colour and description of the labels run-milestone creates (from `policy:`).
+    pub labels: crate::policy::labels::LabelStyles,
 }
 
 impl GithubSettings {
@@ -64,6 +66,7 @@ impl GithubSettings {
             },
             update_timeout: Duration::from_secs(c.update_branch_timeout_seconds),
             update_poll: Duration::from_secs(2),
+            labels: crate::policy::labels::LabelStyles::default(),
         }
     }
 }
@@ -98,8 +101,6 @@ pub struct GithubForge {
     notes: Vec<String>,
     known_labels: BTreeSet<String>,
     first_seen: HashMap<String, Instant>,
-    /// Per PR: why its last update with the base did not happen (named if a merge is refused).
-    not_updated: HashMap<u64, String>,
 }
 
 /// Owner and repository: the settings, else the remote's URL.
@@ -167,7 +168,6 @@ impl GithubForge {
             notes,
             known_labels: BTreeSet::new(),
             first_seen: HashMap::new(),
-            not_updated: HashMap::new(),
         })
     }
 
@@ -253,7 +253,7 @@ impl Forge for GithubForge {
     }
 
     fn add_labels(&mut self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
-        labels::add(&self.client, &mut self.known_labels, number, labels)
+        labels::add(&self.client, &self.settings.labels, &mut self.known_labels, number, labels)
     }
 
     fn checks(&mut self, number: u64) -> Result<Checks, ForgeError> {
@@ -261,11 +261,15 @@ impl Forge for GithubForge {
         checks::for_pr(&self.client, &s.required_checks, s.checks_grace, &mut self.first_seen, number)
     }
 
-    fn merge(&mut self, number: u64, expected_head: &str) -> Result<MergeOutcome, ForgeError> {
+    fn merge(
+        &mut self,
+        number: u64,
+        expected_head: &str,
+        not_updated: Option<&str>,
+    ) -> Result<MergeOutcome, ForgeError> {
         let pr = pulls::get(&self.client, number)?;
         let base = pr.base.name.clone();
-        let why = self.not_updated.get(&number).map(String::as_str);
-        let outcome = merge::merge(&self.client, self.settings.auto_merge, pr, expected_head, why)?;
+        let outcome = merge::merge(&self.client, self.settings.auto_merge, pr, expected_head, not_updated)?;
         if let MergeOutcome::Merged { sha } = &outcome {
             // The local milestone branch follows GitHub's, so the next issue starts from the merge.
             match self.git().fetch_fast_forward(&base) {
@@ -293,23 +297,8 @@ impl Forge for GithubForge {
         self.git().fetch_fast_forward(branch)
     }
 
-    /// `None` also when the head is still behind (GitHub refused or did not finish the update):
-    /// the merge then refuses it, naming why.
-    fn update_branch(&mut self, number: u64) -> Result<Option<String>, ForgeError> {
+    fn update_branch(&mut self, number: u64) -> Result<BranchUpdate, ForgeError> {
         let s = &self.settings;
-        match merge::update_branch(&self.client, number, s.update_timeout, s.update_poll)? {
-            merge::Update::UpToDate => {
-                self.not_updated.remove(&number);
-                Ok(None)
-            }
-            merge::Update::Moved(sha) => {
-                self.not_updated.remove(&number);
-                Ok(Some(sha))
-            }
-            merge::Update::NotUpdated(why) => {
-                self.not_updated.insert(number, why);
-                Ok(None)
-            }
-        }
+        merge::update_branch(&self.client, number, s.update_timeout, s.update_poll)
     }
 }

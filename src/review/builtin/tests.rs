@@ -209,3 +209,19 @@ fn lint_check_outcomes() {
     let (_, f) = lint(Some("exit 3"), &d, tmp.path());
     assert_eq!(texts(&f), ["[WARNING] the lint command `exit 3` exited with exit 3: no output"]);
 }
+
+#[test]
+fn the_quoted_line_is_redacted_before_the_cut() {
+    use crate::safety::redact::tests::{pem, rnd};
+    let random = rnd(79, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 35);
+    // The 160-character cut falls inside the key.
+    let output = format!("ok\nError: {} with {}{random}\nbye\n", "z".repeat(135), "AI".to_string() + "za");
+    let line = telling_line(&output).unwrap();
+    assert!(line.ends_with(" with [REDACTED]"), "{line}");
+    assert!(!line.contains(&random[..4]), "{line}");
+    // Output that ends inside a private key block: its last line is base64, never quoted.
+    let key = pem(83, "RSA PRIVATE KEY");
+    let open: Vec<&str> = key.lines().take(4).collect();
+    let output = format!("running\n{}\n", open.join("\n"));
+    assert_eq!(telling_line(&output).as_deref(), Some("[REDACTED]"));
+}

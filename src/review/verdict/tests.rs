@@ -237,3 +237,14 @@ fn schemas_are_strict_json_schemas_per_stage() {
     assert_eq!(item["properties"]["severity"]["enum"], json!(["CRITICAL", "WARNING"]));
     assert!(!verdict_schema(Stage::Spec).contains('\n'), "compact, one command-line argument");
 }
+
+#[test]
+fn the_reply_preview_is_redacted_before_the_cut() {
+    use crate::safety::redact::tests::rnd;
+    let random = rnd(73, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 35);
+    // The 120-character cut falls inside the key.
+    let reply = format!("{} key {}{random}\nmore", "y".repeat(100), "AI".to_string() + "za");
+    let e = unreadable(Stage::Spec, &reply);
+    assert!(e.ends_with(" key [REDACTED]`"), "{e}");
+    assert!(!e.contains(&random[..4]), "{e}");
+}

@@ -1,0 +1,123 @@
+//! What the engine needs back from the journal: the person's answers to an issue's questions,
+//! which issues had a TDD violation, which closed PRs were handed to a human, and the RED/GREEN
+//! evidence of committed tasks. Rebuilt once from the journal when the session opens (so a
+//! resumed run keeps them) and kept up to date as each entry is journaled ([`Recall::note`]), so
+//! no step reads the whole journal again.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::plan::IssueNo;
+
+/// The journal's facts the engine looks up, as journaled (redacted).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Recall {
+    /// Per issue (`"01"`), its `NEEDS_CONTEXT` questions and the typed answers, in order.
+    answers: BTreeMap<String, Vec<(String, String)>>,
+    /// Issues with a journaled TDD violation.
+    violations: BTreeSet<String>,
+    /// PRs closed without merge that were already handed to a human.
+    closed_prs: BTreeSet<u64>,
+    /// (issue, task) → the RED and GREEN evidence of its last `task_committed` entry.
+    evidence: BTreeMap<(String, u64), (Value, Value)>,
+}
+
+impl Recall {
+    /// From every entry of a journal, in order.
+    pub fn from_entries(entries: &[Value]) -> Recall {
+        let mut r = Recall::default();
+        for e in entries {
+            r.note(e);
+        }
+        r
+    }
+
+    /// Takes in one journaled entry (`{"event": …, …}`); entries of other events are ignored.
+    pub fn note(&mut self, entry: &Value) {
+        let issue = || entry["issue"].as_str().unwrap_or_default().to_string();
+        let text = |k: &str| entry[k].as_str().unwrap_or_default().to_string();
+        match entry["event"].as_str().unwrap_or_default() {
+            "interview" => self.answers.entry(issue()).or_default().push((text("question"), text("answer"))),
+            "task_red" if !entry["violation"].is_null() => {
+                self.violations.insert(issue());
+            }
+            "closed_pr" => self.closed_prs.extend(entry["pr"].as_u64()),
+            "task_committed" => {
+                if let Some(task) = entry["task"].as_u64() {
+                    self.evidence.insert((issue(), task), (entry["red"].clone(), entry["green"].clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The questions asked in `issue` and their answers, oldest first.
+    pub fn answers(&self, issue: IssueNo) -> &[(String, String)] {
+        self.answers.get(&issue.padded()).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a TDD violation was journaled for `issue`.
+    pub fn had_violation(&self, issue: IssueNo) -> bool {
+        self.violations.contains(&issue.padded())
+    }
+
+    /// Whether closed PR `pr` was already handed to a human.
+    pub fn closed_pr_handled(&self, pr: u64) -> bool {
+        self.closed_prs.contains(&pr)
+    }
+
+    /// Every closed PR handed to a human so far.
+    pub fn closed_prs(&self) -> &BTreeSet<u64> {
+        &self.closed_prs
+    }
+
+    /// The RED and GREEN evidence journaled when Task `task` of `issue` was committed.
+    pub fn evidence(&self, issue: IssueNo, task: u32) -> Option<(&Value, &Value)> {
+        self.evidence.get(&(issue.padded(), u64::from(task))).map(|(r, g)| (r, g))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::safety::journal::Journal;
+    use serde_json::json;
+
+    #[test]
+    fn the_same_facts_from_the_journal_and_from_each_entry_as_it_is_journaled() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal = Journal::open(&path).unwrap();
+        let mut live = Recall::default();
+        let entries = [
+            ("issue_started", json!({"issue": "01"})),
+            ("interview", json!({"issue": "01", "question": "Hyphens?", "answer": "yes", "who": "Implementer"})),
+            ("task_red", json!({"issue": "01", "task": 1, "violation": null})),
+            ("task_red", json!({"issue": "02", "task": 1, "violation": "Test passes immediately"})),
+            ("task_committed", json!({"issue": "01", "task": 1, "red": {"exit": 1}, "green": {"exit": 0}})),
+            ("task_committed", json!({"issue": "01", "task": 1, "red": {"exit": 2}, "green": {"exit": 0}})),
+            ("closed_pr", json!({"issue": "03", "pr": 7})),
+            (
+                "interview",
+                json!({"issue": "01", "question": "Unicode?", "answer": "password=hunter22", "who": "Reviewer"}),
+            ),
+        ];
+        for (event, fields) in entries {
+            live.note(&journal.append(event, fields).unwrap());
+        }
+        let read = Recall::from_entries(&Journal::read(&path));
+        assert_eq!(read, live);
+        let (one, two) = (IssueNo(1), IssueNo(2));
+        assert_eq!(
+            read.answers(one),
+            [("Hyphens?".to_string(), "yes".to_string()), ("Unicode?".into(), "[REDACTED]".into())],
+            "as journaled: redacted"
+        );
+        assert!(read.answers(two).is_empty());
+        assert!(read.had_violation(two) && !read.had_violation(one));
+        assert!(read.closed_pr_handled(7) && !read.closed_pr_handled(1));
+        assert_eq!(read.evidence(one, 1), Some((&json!({"exit": 2}), &json!({"exit": 0}))), "the last one");
+        assert_eq!(read.evidence(one, 2), None);
+    }
+}
