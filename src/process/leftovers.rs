@@ -127,6 +127,16 @@ mod tests {
             std::process::Command::new("sleep").arg("30").env(RUN_ID_ENV, "other-run").process_group(0).spawn().unwrap()
         };
         let pgid = child.id();
+        // Until the child has exec'd `sleep`, /proc shows the environment it forked with: wait
+        // (bounded) for the run id to appear, as it has long since for a dead run's processes.
+        let wanted = format!("{RUN_ID_ENV}=other-run");
+        for _ in 0..500 {
+            let environ = std::fs::read(format!("/proc/{pgid}/environ")).unwrap_or_default();
+            if environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes()) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let record = Record { run_id: "other-run".into(), pid: 1, groups: vec![pgid] };
         std::fs::write(&path, serde_json::to_vec(&record).unwrap()).unwrap();
         assert_eq!(stop_leftovers(&path), 1);
