@@ -20,10 +20,7 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i3
     if flags.dry_run {
         let setup = Setup::load(dir, id)?;
         // The run's own checkout checks (read-only): a dry-run never passes where the run stops.
-        crate::engine::bootstrap::check_checkout(&setup, flags.no_worktree).map_err(|halt| match halt {
-            crate::engine::session::Halt::Error(e) => e,
-            other => Error::internal(format!("unexpected stop in a read-only check: {other:?}")),
-        })?;
+        crate::engine::bootstrap::check_checkout(&setup, flags.no_worktree)?;
         return dry_run(ui, &setup, flags);
     }
     let opts = RunOptions {

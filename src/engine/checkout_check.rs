@@ -2,7 +2,6 @@
 //! only read): with a worktree, the milestone branch must not be checked out here; with
 //! `--no-worktree`, the current checkout must be on the milestone branch and clean.
 
-use super::session::Halt;
 use super::setup::Setup;
 use crate::error::Error;
 use crate::git::ops::{self, Exclude};
@@ -10,20 +9,18 @@ use crate::safety::journal::Journal;
 
 /// With `--no-worktree` see [`check_current_checkout`]; with a worktree, the milestone branch
 /// must not be checked out here (git allows a branch in one worktree only).
-pub fn check_checkout(setup: &Setup, no_worktree: bool) -> Result<(), Halt> {
+pub fn check_checkout(setup: &Setup, no_worktree: bool) -> Result<(), Error> {
     if no_worktree {
         return check_current_checkout(setup);
     }
     let base = &setup.milestone.plan.base_branch;
     let path = setup.ws.worktree_path(&setup.id.to_string());
     if setup.ws.head_branch.as_deref() == Some(base.as_str()) && !path.exists() {
-        return Err(Halt::Error(
-            Error::input(format!(
-                "the milestone branch `{base}` is checked out here, so it cannot also be checked out in the worktree {}",
-                path.display()
-            ))
-            .with_hint("switch this checkout to another branch (e.g. `git switch main`), or run with --no-worktree"),
-        ));
+        return Err(Error::input(format!(
+            "the milestone branch `{base}` is checked out here, so it cannot also be checked out in the worktree {}",
+            path.display()
+        ))
+        .with_hint("switch this checkout to another branch (e.g. `git switch main`), or run with --no-worktree"));
     }
     Ok(())
 }
@@ -31,7 +28,7 @@ pub fn check_checkout(setup: &Setup, no_worktree: bool) -> Result<(), Halt> {
 /// `--no-worktree`: the current checkout must be on the milestone branch — or, when resuming (the
 /// milestone has a journal), on one of its issues' branches — and clean apart from the plan file
 /// (the tool updates it in place). Checked before anything is written.
-fn check_current_checkout(setup: &Setup) -> Result<(), Halt> {
+fn check_current_checkout(setup: &Setup) -> Result<(), Error> {
     let base = &setup.milestone.plan.base_branch;
     let branch = ops::current_branch(&setup.repo).unwrap_or_default();
     let resuming = !Journal::read(&super::bootstrap::milestone_state_dir(setup).join("journal.jsonl")).is_empty();
@@ -43,7 +40,7 @@ fn check_current_checkout(setup: &Setup) -> Result<(), Halt> {
             .iter()
             .any(|i| super::naming::issue_branch(&setup.id, i, setup.milestone.spec(i.no)) == branch);
     if branch != *base && !on_issue_branch {
-        return Err(Halt::Error(
+        return Err(
             Error::input(format!(
                 "--no-worktree: the current checkout is on `{}`, expected the milestone branch `{base}`",
                 if branch.is_empty() { "a detached HEAD" } else { &branch }
@@ -51,25 +48,25 @@ fn check_current_checkout(setup: &Setup) -> Result<(), Halt> {
             .with_hint(format!(
                 "git switch {base}   (or `git switch -c {base}` to create it); an issue branch is accepted only when resuming its issue"
             )),
-        ));
+        );
     }
     let plan_file = setup.milestone.display_path(&setup.milestone.plan.path).to_string_lossy().replace('\\', "/");
     let folder = setup.milestone.display_path(&setup.milestone.dir.path).to_string_lossy().replace('\\', "/");
     let in_folder = Exclude::new([folder.as_str()]);
-    let changed = ops::changes(&setup.repo, ops::head(&setup.repo)?, &Exclude::new([plan_file.as_str()]))?;
+    let head = ops::head(&setup.repo).map_err(crate::error::classify)?;
+    let changed =
+        ops::changes(&setup.repo, head, &Exclude::new([plan_file.as_str()])).map_err(crate::error::classify)?;
     // Resuming on an issue branch: a half-done task's leftovers are discarded in bootstrap (it
     // restarts from its last clean commit); edits to the milestone's specs never are.
     let refused: Vec<String> =
         changed.into_iter().map(|c| c.path).filter(|p| !on_issue_branch || in_folder.matches(p)).collect();
     if !refused.is_empty() {
         let more = if refused.len() > 5 { format!(" (and {} more)", refused.len() - 5) } else { String::new() };
-        return Err(Halt::Error(
-            Error::input(format!(
-                "--no-worktree: the current checkout has uncommitted changes besides the plan file: {}{more}",
-                refused.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-            ))
-            .with_hint(format!("commit or stash them first (only {plan_file} may have uncommitted edits)")),
-        ));
+        return Err(Error::input(format!(
+            "--no-worktree: the current checkout has uncommitted changes besides the plan file: {}{more}",
+            refused.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ))
+        .with_hint(format!("commit or stash them first (only {plan_file} may have uncommitted edits)")));
     }
     Ok(())
 }
