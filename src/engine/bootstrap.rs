@@ -108,7 +108,7 @@ fn assemble<'a>(
     let lock = crate::safety::lock::acquire(&state_dir, &setup.id.to_string())?;
     early.locked = true;
     let journal_path = state_dir.join("journal.jsonl");
-    let resumed = !Journal::read(&journal_path).is_empty();
+    let resumed = super::resume::earlier_run(&journal_path);
     print_start(ui, &setup, &opts, resumed);
     // What a killed run (kill -9) left running dies before anything else starts.
     stop_leftovers(ui, &state_dir);

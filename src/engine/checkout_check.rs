@@ -5,7 +5,6 @@
 use super::setup::Setup;
 use crate::error::Error;
 use crate::git::ops::{self, Exclude};
-use crate::safety::journal::Journal;
 
 /// With `--no-worktree` see [`check_current_checkout`]; with a worktree, the milestone branch
 /// must not be checked out here (git allows a branch in one worktree only).
@@ -25,13 +24,13 @@ pub fn check_checkout(setup: &Setup, no_worktree: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// `--no-worktree`: the current checkout must be on the milestone branch — or, when resuming (the
-/// milestone has a journal), on one of its issues' branches — and clean apart from the plan file
+/// `--no-worktree`: the current checkout must be on the milestone branch — or, when resuming (an earlier
+/// run of the milestone started), on one of its issues' branches — and clean apart from the plan file
 /// (the tool updates it in place). Checked before anything is written.
 fn check_current_checkout(setup: &Setup) -> Result<(), Error> {
     let base = &setup.milestone.plan.base_branch;
     let branch = ops::current_branch(&setup.repo).unwrap_or_default();
-    let resuming = !Journal::read(&super::bootstrap::milestone_state_dir(setup).join("journal.jsonl")).is_empty();
+    let resuming = super::resume::earlier_run(&super::bootstrap::milestone_state_dir(setup).join("journal.jsonl"));
     let on_issue_branch = resuming
         && setup
             .milestone

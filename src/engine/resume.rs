@@ -14,6 +14,14 @@ use crate::git::repo::short;
 use crate::milestone::MilestoneId;
 use crate::plan::Issue;
 
+/// Whether a run of the milestone whose journal is at `journal` got as far as starting (the
+/// journal has a `run_started` entry): only then is there a run to resume. A stop before it —
+/// at the quality gate, a panic or a failed alert there — journals entries, but leaves nothing
+/// to resume. (`resumed` in the banner, `--no-worktree` on an issue branch, reconcile.)
+pub fn earlier_run(journal: &std::path::Path) -> bool {
+    crate::safety::journal::Journal::read(journal).iter().any(|e| e["event"] == "run_started")
+}
+
 /// Where the commits set aside from `branch` are kept: `refs/run-milestone/set-aside/<branch>/<sha>`.
 pub fn set_aside_ref(branch: &str, tip: Oid) -> String {
     format!("refs/run-milestone/set-aside/{branch}/{}", short(tip))

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Repo, assert_exit, stdout};
+use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::support::*;
 
 #[test]
@@ -58,4 +58,41 @@ fn metrics_are_emitted_when_the_run_stops_at_the_quality_gate() {
     let out = repo.run(&["m9", "--autonomous", "--metrics-file", refused.to_str().unwrap()]);
     assert_exit(&out, 2);
     assert!(!refused.exists());
+}
+
+#[test]
+fn a_stop_at_the_quality_gate_leaves_no_run_to_resume() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    // `panic` typed at the gate, with a Telegram alert that cannot be sent: both are journaled…
+    telegram_to(&repo, "http://127.0.0.1:9");
+    let bot = fake_bot_token(7);
+    let run = |args: &[&str], input: &str| {
+        let mut cmd = repo.cmd(args);
+        cmd.env("TELEGRAM_BOT_TOKEN", &bot);
+        run_cmd_with_input(cmd, input)
+    };
+    let out = run(&["m1"], "panic\n");
+    assert_exit(&out, 3);
+    let j = journal(&repo);
+    assert_eq!(events(&j, "panic").len(), 1, "{j:?}");
+    assert!(!events(&j, "notify_failed").is_empty(), "{j:?}");
+    assert!(events(&j, "run_started").is_empty(), "{j:?}");
+    // …but no run started: the next one is a first run, not a resumed one.
+    let out = run(&["m1"], "abort\n");
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("Starting Milestone: m1") && text.contains("✓ First run detected"), "{text}");
+    assert!(!text.contains("Resuming") && !text.contains("resuming"), "{text}");
+    // And `--no-worktree` still takes an issue branch for resuming its issue only.
+    repo.git(&["checkout", "-q", "-b", "feat/m1-101-slugify"]);
+    let out = run(&["m1", "--no-worktree", "--autonomous"], "");
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains(
+            "--no-worktree: the current checkout is on `feat/m1-101-slugify`, expected the milestone branch `milestone/m1-text-tools`"
+        ),
+        "{}",
+        stderr(&out)
+    );
 }
