@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::decide::{Command, Decider};
+use super::decide::Decider;
 use super::session::{Halt, RunOptions, Session, Stats};
 use super::setup::Setup;
 use crate::agent;
@@ -49,18 +49,16 @@ pub struct EarlyStop {
     pub halt: Halt,
     /// Telegram, when bootstrap got as far as reading its configuration.
     pub notifier: Option<crate::notify::Telegram>,
-    /// The command taken at the quality gate, when it was asked.
-    pub gate: Option<Command>,
+    /// What was counted so far (the command taken at the quality gate).
+    pub stats: Stats,
     /// Bootstrap held the milestone's lock (before it, the run was refused: nothing is written).
     pub locked: bool,
 }
 
-/// The quality gate's outcome, journaled by [`start`] once the session exists.
+/// The quality gate's outcome, for [`start`]'s `run_started` entry.
 #[derive(Debug, Default)]
 pub struct Gate {
-    /// The command taken at its stop, when it stopped.
-    pub command: Option<Command>,
-    /// The findings, for the `run_started` entry.
+    /// The findings (and whether they were approved).
     pub note: serde_json::Value,
 }
 
@@ -69,11 +67,12 @@ pub struct Gate {
 struct Early {
     notifier: Option<crate::notify::Telegram>,
     gate: Gate,
+    stats: Stats,
     locked: bool,
 }
 
 /// Runs bootstrap up to the session the main loop works with (and the quality gate's outcome,
-/// for [`start`] to journal).
+/// for [`start`]).
 pub fn bootstrap<'a>(
     ui: &'a Ui,
     dir: &Path,
@@ -87,7 +86,7 @@ pub fn bootstrap<'a>(
         Err(halt) => Err(Box::new(EarlyStop {
             halt,
             notifier: early.notifier.take(),
-            gate: early.gate.command,
+            stats: std::mem::take(&mut early.stats),
             locked: early.locked,
         })),
     }
@@ -129,6 +128,7 @@ fn assemble<'a>(
         journal: &mut journal,
         notifier: early.notifier.as_ref(),
         decider: &mut *decider,
+        stats: &mut early.stats,
         skip: opts.skip_plan_review,
     };
     super::gate_stop::quality_gate(gate_parts, &mut early.gate)?;
@@ -160,7 +160,7 @@ fn assemble<'a>(
         agent,
         decider,
         opts,
-        stats: Stats::default(),
+        stats: std::mem::take(&mut early.stats),
         started: std::time::Instant::now(),
         resumed,
         _lock: lock,

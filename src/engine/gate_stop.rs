@@ -1,7 +1,8 @@
 //! Bootstrap's step 0, the quality gate: on the first run, and whenever the plan or a spec changed
 //! since it last passed (its fingerprint is kept in `<state dir>/<m>/gate.json`, written
 //! atomically). A critical finding is the seed's `🛑 Quality gate` stop (`approve | abort`),
-//! taken before the session exists; a panic there is handled where it happens.
+//! taken before the session exists ([`super::ask::decide`]); a panic there is handled where it
+//! happens.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use serde_json::json;
 
 use super::bootstrap::Gate;
 use super::decide::{Command, Decider, Stop, StopKind};
-use super::session::Halt;
+use super::session::{Halt, Stats};
 use crate::error::Error;
 use crate::milestone::MilestoneId;
 use crate::notify::Telegram;
@@ -28,12 +29,14 @@ pub struct GateParts<'a, 'u> {
     pub journal: &'a mut Journal,
     pub notifier: Option<&'a Telegram>,
     pub decider: &'a mut dyn Decider,
+    /// Where the command taken at the gate's stop is counted (for the summary and `--metrics`).
+    pub stats: &'a mut Stats,
     /// `--skip-plan-review`.
     pub skip: bool,
 }
 
-/// Runs the gate (or says why it does not run); its findings and the command taken at its stop
-/// go into `gate` for the `run_started` entry.
+/// Runs the gate (or says why it does not run); its findings go into `gate` for the
+/// `run_started` entry. The decision at its stop is journaled and counted like any other.
 pub fn quality_gate(p: GateParts<'_, '_>, gate: &mut Gate) -> Result<(), Halt> {
     let ui = p.ui;
     let fingerprint = gate::fingerprint(p.milestone);
@@ -64,36 +67,33 @@ pub fn quality_gate(p: GateParts<'_, '_>, gate: &mut Gate) -> Result<(), Halt> {
     let mut stop = Stop::new(StopKind::QualityGate, headline, lines, &[Command::Approve, Command::Abort]);
     // No PRs yet: the forge is not set up before the gate passes.
     stop.status = super::status::current_state(p.id, &p.milestone.plan, &[]);
-    if !p.decider.is_autonomous() {
-        let note = format!("⏸ run-milestone {} waits for you: {}\n{}", p.id, stop.headline, stop.allowed_line());
-        super::notify::send_with(ui, p.notifier, Some(&mut *p.journal), &note);
-    }
-    let decision = p.decider.decide(ui, &stop);
-    // A panic or Ctrl-C that cut the prompt short is no command of anybody's.
-    let signalled = crate::safety::signals::requested();
-    if signalled.is_none() {
-        gate.command = Some(decision.command);
-    }
-    let typed_panic = signalled.is_none() && decision.command == Command::Panic;
-    if typed_panic || signalled == Some(crate::safety::signals::Requested::Panic) {
-        if typed_panic {
-            crate::safety::signals::request_panic();
+    let mut typed = false;
+    let asking = super::ask::Asking {
+        ui,
+        id: p.id,
+        notifier: p.notifier,
+        journal: &mut *p.journal,
+        decider: &mut *p.decider,
+        stats: &mut *p.stats,
+        panic_typed: &mut typed,
+    };
+    match super::ask::decide(asking, None, &stop) {
+        Ok(d) if d.command == Command::Approve => {}
+        Ok(_) => return Err(Halt::Abort("Fix issues in IMPLEMENTATION_PLAN.md".into())),
+        Err(Halt::Panic) => {
+            // No session yet: the panic is handled here (no PR exists before the gate passes).
+            let parts = super::panic::Parts {
+                ui,
+                id: p.id,
+                journal: p.journal,
+                notifier: p.notifier,
+                decider: p.decider,
+                typed,
+            };
+            super::panic::halt_with(parts, None, crate::process::kill_all());
+            return Err(Halt::Panic);
         }
-        let parts = super::panic::Parts {
-            ui,
-            id: p.id,
-            journal: p.journal,
-            notifier: p.notifier,
-            decider: p.decider,
-            typed: typed_panic,
-        };
-        super::panic::halt_with(parts, None, crate::process::kill_all());
-        return Err(Halt::Panic);
-    }
-    match decision.command {
-        _ if signalled.is_some() => return Err(Halt::Abort("interrupted (Ctrl-C): state saved".into())),
-        Command::Approve => {}
-        _ => return Err(Halt::Abort("Fix issues in IMPLEMENTATION_PLAN.md".into())),
+        Err(halt) => return Err(halt),
     }
     gate.note["approved"] = json!(true);
     ui.ok("Approved (recorded)");

@@ -1,6 +1,7 @@
 //! The engine: bootstrap, issue selection, the orchestrator-verified TDD loop, PRs and merges,
 //! stops and decisions, resume, summaries — and the dry-run preview.
 
+pub mod ask;
 pub mod bootstrap;
 pub mod checkout_check;
 pub mod countdown;

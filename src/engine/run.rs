@@ -91,10 +91,7 @@ fn stopped_early(
     if !stop.locked {
         return code;
     }
-    let mut stats = super::session::Stats::default();
-    if let Some(command) = stop.gate {
-        stats.commands_used.insert(command.name().to_string(), 1);
-    }
+    let stats = stop.stats;
     let elapsed = started.elapsed().as_secs();
     super::metrics::emit_document(ui, opts, || super::metrics::document(&id.to_string(), opts, elapsed, &stats))?;
     code

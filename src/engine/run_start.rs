@@ -1,12 +1,10 @@
-//! The rest of bootstrap, once the session exists: the quality gate's command journaled, the run
-//! start (journal, Telegram), the milestone branch brought level with the forge and published,
-//! and the clean baseline (step 8), which must pass. A stop here is handled like any stop of the
-//! main loop.
+//! The rest of bootstrap, once the session exists: the run start (journal, Telegram), the
+//! milestone branch brought level with the forge and published, and the clean baseline (step 8),
+//! which must pass. A stop here is handled like any stop of the main loop.
 
 use serde_json::json;
 
 use super::bootstrap::Gate;
-use super::decide::Command;
 use super::session::{Halt, Session};
 use super::tests_report::TestRun;
 use crate::error::Error;
@@ -15,18 +13,7 @@ use crate::git::ops;
 /// Runs the start of the run with the session `bootstrap` built.
 pub fn start(session: &mut Session, gate: Gate) -> Result<(), Halt> {
     let ui = session.ui;
-    let gate_decision = gate.command;
     let gate_note = gate.note;
-    if let Some(command) = gate_decision {
-        *session.stats.commands_used.entry(command.name().to_string()).or_default() += 1;
-        if command == Command::Approve {
-            session.stats.approvals.push("Quality gate: critical issues approved".into());
-        }
-        session.log(
-            "decision",
-            json!({"stop": "QualityGate", "command": command.name(), "automatic": session.decider.is_autonomous()}),
-        )?;
-    }
     let started = format!(
         "▶️ run-milestone {} started ({})",
         session.id,

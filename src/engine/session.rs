@@ -206,13 +206,7 @@ impl Session<'_> {
 
     /// A panic (SIGUSR1 from `run-milestone panic`) or Ctrl-C stops the run at the next step.
     pub fn check_signals(&self) -> Result<(), Halt> {
-        match crate::safety::signals::requested() {
-            Some(crate::safety::signals::Requested::Panic) => Err(Halt::Panic),
-            Some(crate::safety::signals::Requested::Interrupt) => {
-                Err(Halt::Abort("interrupted (Ctrl-C): state saved".into()))
-            }
-            None => Ok(()),
-        }
+        super::ask::signalled()
     }
 
     /// Turns a forge error into a halt; a never-main refusal is journaled first (nothing changed).
@@ -263,43 +257,21 @@ impl Session<'_> {
         Err(Halt::Abort("secret exposure: revoke the token, rotate the credentials, check the history".into()))
     }
 
-    /// Shows a stop, takes the decision, counts and journals it.
+    /// Shows a stop (with the 📊 Current State), takes the decision, counts and journals it
+    /// ([`super::ask::decide`]).
     pub fn decide(&mut self, issue: Option<IssueNo>, stop: &Stop) -> Result<Decision, Halt> {
         let mut stop = stop.clone();
         stop.status = self.current_state();
-        if !self.decider.is_autonomous() && stop.kind != super::decide::StopKind::SecretExposure {
-            let who = issue.map(|n| format!(" (Issue {n})")).unwrap_or_default();
-            let note =
-                format!("⏸ run-milestone {} waits for you{who}: {}\n{}", self.id, stop.headline, stop.allowed_line());
-            super::notify::send(self, &note);
-        }
-        let decision = self.decider.decide(self.ui, &stop);
-        // A panic or Ctrl-C that cut the prompt short: nobody chose a command (and `panic` was not
-        // typed here, so no token question).
-        self.check_signals()?;
-        tracing::debug!(issue = ?issue.map(|n| n.to_string()), stop = ?stop.kind, allowed = %stop.allowed_line(), command = %decision.command, automatic = decision.automatic, "decision");
-        *self.stats.commands_used.entry(decision.command.name().to_string()).or_default() += 1;
-        self.log(
-            "decision",
-            json!({
-                "issue": issue.map(|n| n.padded()),
-                "stop": format!("{:?}", stop.kind),
-                "headline": stop.headline,
-                "allowed": stop.allowed_line(),
-                "command": decision.command.name(),
-                "automatic": decision.automatic,
-            }),
-        )?;
-        if decision.command == super::decide::Command::Panic {
-            self.panic_typed = true;
-            crate::safety::signals::request_panic();
-            return Err(Halt::Panic);
-        }
-        if decision.command == super::decide::Command::Approve {
-            let who = issue.map(|n| format!("{n} ")).unwrap_or_default();
-            self.stats.approvals.push(format!("{who}{}", stop.headline.trim_start_matches("🛑 ")));
-        }
-        Ok(decision)
+        let asking = super::ask::Asking {
+            ui: self.ui,
+            id: &self.id,
+            notifier: self.notifier.as_ref(),
+            journal: &mut self.journal,
+            decider: &mut *self.decider,
+            stats: &mut self.stats,
+            panic_typed: &mut self.panic_typed,
+        };
+        super::ask::decide(asking, issue, &stop)
     }
 
     /// The 📊 Current State block (plan as on disk, the forge's PRs into the milestone branch).
