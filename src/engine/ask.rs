@@ -8,7 +8,6 @@ use serde_json::json;
 
 use super::decide::{Command, Decider, Decision, Stop, StopKind};
 use super::session::{Halt, Stats};
-use crate::error::Error;
 use crate::milestone::MilestoneId;
 use crate::notify::Telegram;
 use crate::plan::IssueNo;
@@ -64,16 +63,12 @@ pub fn decide(p: Asking<'_, '_>, issue: Option<IssueNo>, stop: &Stop) -> Result<
         "command": decision.command.name(),
         "automatic": decision.automatic,
     });
-    p.journal.append("decision", entry).map_err(|e| {
-        Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", p.journal.path().display())))
-    })?;
-    crate::safety::fault::crash_point("decision");
+    super::session::log_to(p.journal, "decision", entry)?;
     if decision.command == Command::Panic {
         *p.panic_typed = true;
         signals::request_panic();
         return Err(Halt::Panic);
     }
-    signalled()?;
     if decision.command == Command::Approve {
         let who = issue.map(|n| format!("{n} ")).unwrap_or_default();
         p.stats.approvals.push(format!("{who}{}", stop.headline.trim_start_matches("🛑 ")));

@@ -175,6 +175,23 @@ pub struct Session<'a> {
     pub notifier: Option<crate::notify::Telegram>,
 }
 
+/// Appends to `journal` (logged with `--verbose`); a failure to journal is an internal error
+/// (state must not be lost). A requested panic or Ctrl-C then stops the run at this step.
+pub fn log_to(journal: &mut Journal, event: &str, fields: Value) -> Result<(), Halt> {
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let mut shown = fields.clone();
+        crate::safety::journal::redact_strings(&mut shown);
+        let text = shown.to_string();
+        let text: String = text.chars().take(400).collect();
+        tracing::debug!(event, "{text}");
+    }
+    journal.append(event, fields).map_err(|e| {
+        Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", journal.path().display())))
+    })?;
+    crate::safety::fault::crash_point(event);
+    super::ask::signalled()
+}
+
 impl Session<'_> {
     pub fn base_branch(&self) -> String {
         self.milestone.plan.base_branch.clone()
@@ -188,20 +205,9 @@ impl Session<'_> {
         Some(Duration::from_secs(self.config.policy.test_timeout_seconds))
     }
 
-    /// Appends to the journal; a failure to journal is an internal error (state must not be lost).
+    /// Appends to the journal ([`log_to`]).
     pub fn log(&mut self, event: &str, fields: Value) -> Result<(), Halt> {
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            let mut shown = fields.clone();
-            crate::safety::journal::redact_strings(&mut shown);
-            let text = shown.to_string();
-            let text: String = text.chars().take(400).collect();
-            tracing::debug!(event, "{text}");
-        }
-        self.journal.append(event, fields).map_err(|e| {
-            Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", self.journal.path().display())))
-        })?;
-        crate::safety::fault::crash_point(event);
-        self.check_signals()
+        log_to(&mut self.journal, event, fields)
     }
 
     /// A panic (SIGUSR1 from `run-milestone panic`) or Ctrl-C stops the run at the next step.
