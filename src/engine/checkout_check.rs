@@ -1,19 +1,35 @@
 //! The checkout checks a run makes before anything is written, shared with `--dry-run` (they
-//! only read): with a worktree, the milestone branch must not be checked out here; with
-//! `--no-worktree`, the current checkout must be on the milestone branch and clean.
+//! only read, so a dry-run fails where the run would): a commit to branch from; with a worktree,
+//! its folder free or already the milestone's worktree and the milestone branch not checked out
+//! here; with `--no-worktree`, the current checkout on the milestone branch and clean.
 
 use super::setup::Setup;
 use crate::error::Error;
 use crate::git::ops::{self, Exclude};
 
-/// With `--no-worktree` see [`check_current_checkout`]; with a worktree, the milestone branch
-/// must not be checked out here (git allows a branch in one worktree only).
+/// The message when the milestone branch cannot be created for want of a commit.
+pub const NO_COMMITS: &str = "the repository has no commits: commit something first";
+
+/// The repository has a commit to create the milestone branch from (unless it exists); with
+/// `--no-worktree` see [`check_current_checkout`]; with a worktree, `../<repo>-<m>`, if it
+/// exists, is this repository's registered worktree of that name, and the milestone branch is
+/// not checked out here (git allows a branch in one worktree only).
 pub fn check_checkout(setup: &Setup, no_worktree: bool) -> Result<(), Error> {
+    let base = &setup.milestone.plan.base_branch;
+    // The milestone branch is created from HEAD: there must be a commit to create it from.
+    if ops::tip(&setup.repo, base).is_none() && ops::head(&setup.repo).is_err() {
+        return Err(Error::input(NO_COMMITS));
+    }
     if no_worktree {
         return check_current_checkout(setup);
     }
-    let base = &setup.milestone.plan.base_branch;
     let path = setup.ws.worktree_path(&setup.id.to_string());
+    let name = super::worktree_setup::worktree_name(&path);
+    if let Some(why) = ops::worktree_conflict(&setup.repo, &name, &path) {
+        return Err(Error::input(why).with_hint(
+            "move that folder away, or run `run-milestone cleanup` for this milestone if it is its old worktree",
+        ));
+    }
     if setup.ws.head_branch.as_deref() == Some(base.as_str()) && !path.exists() {
         return Err(Error::input(format!(
             "the milestone branch `{base}` is checked out here, so it cannot also be checked out in the worktree {}",

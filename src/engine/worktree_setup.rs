@@ -29,8 +29,7 @@ pub fn milestone_branch(ui: &Ui, ws: &Workspace, repo: &Repository, base: &str) 
     let note = match ops::tip(repo, base) {
         Some(_) => format!("Base branch: {base}"),
         None => {
-            let head =
-                ops::head(repo).map_err(|_| Error::input("the repository has no commits: commit something first"))?;
+            let head = ops::head(repo).map_err(|_| Error::input(super::checkout_check::NO_COMMITS))?;
             ops::ensure_branch(repo, base, head)?;
             let from = ws.head_branch.clone().unwrap_or_else(|| "HEAD".into());
             format!("Base branch: {base} (created from {from} at {})", short(head))
@@ -65,7 +64,7 @@ pub fn working_tree(
         return Ok(WorkingTree { work, workdir: ws.root.clone(), exclude });
     }
     let path = ws.worktree_path(&id.to_string());
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = worktree_name(&path);
     let created = ops::ensure_worktree(repo, &name, &path, base)?;
     let work =
         Repository::open(&path).map_err(|e| Error::internal(format!("open worktree {}: {e}", path.display())))?;
@@ -82,6 +81,11 @@ pub fn working_tree(
     }
     ops::checkout(&work, base)?;
     Ok(WorkingTree { work, workdir: path, exclude })
+}
+
+/// The name git knows the worktree at `path` by (its folder's name, `<repo>-<m>`).
+pub fn worktree_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// Removes a stale `index.lock` of the working tree's git dir when no process holds it open
