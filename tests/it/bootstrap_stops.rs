@@ -96,3 +96,44 @@ fn a_stop_at_the_quality_gate_leaves_no_run_to_resume() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_rejected_push_of_the_milestone_branch_is_the_push_failed_stop() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = Repo::demo();
+    config_add(&repo, "forge:\n  push: true\npolicy:\n  max_push_retries: 1\n");
+    let hook = repo.origin().join("hooks").join("pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nwhile read old new ref; do case \"$ref\" in refs/heads/milestone/*) echo 'policy: milestone branches are frozen' >&2; exit 1;; esac; done\nexit 0\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Interactive: `retry | abort` (skip means nothing for the base), then only `abort`.
+    let out = run_with_input(&repo, &["m1"], "skip\nretry\nabort\n");
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Push failed\n\nError: "), "{text}");
+    assert!(text.contains("policy: milestone branches are frozen"), "{text}");
+    assert!(
+        text.contains("retry | abort\n`skip` is not available here\n\nretry | abort\n🔄 Retrying push..."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\nabort\n\n⛔ Milestone aborted\n\npush of milestone/m1-text-tools failed\nResume with: run-milestone m1\n"
+        ),
+        "after one retry only abort remains: {text}"
+    );
+    assert!(!text.contains("Baseline tests"), "nothing ran after the stop: {text}");
+    let j = journal(&repo);
+    let cmds: Vec<&str> = events(&j, "decision").iter().map(|e| e["command"].as_str().unwrap()).collect();
+    assert_eq!(cmds, ["retry", "abort"]);
+    // Autonomous: retry up to the limit, then stop.
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("retry | abort\n🤖 Autonomous: retry\n🔄 Retrying push..."), "{text}");
+    assert!(text.contains("\nabort\n🤖 Autonomous: abort\n\n⛔ Milestone aborted\n"), "{text}");
+    assert!(!repo.remote_refs().contains("refs/heads/milestone/"), "{}", repo.remote_refs());
+}
