@@ -332,6 +332,14 @@ impl Forge for LocalForge {
         })
     }
 
+    /// Clears the draft flag (the record is rewritten atomically, under its lock).
+    fn mark_ready(&mut self, number: u64) -> Result<(), ForgeError> {
+        self.store.update(number, |r| {
+            r.pr.draft = false;
+            Ok(())
+        })
+    }
+
     fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError> {
         Ok(self.store.all()?.into_iter().filter(|r| base.is_none_or(|b| r.pr.base == b)).map(|r| r.pr).collect())
     }
