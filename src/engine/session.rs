@@ -189,6 +189,7 @@ pub fn log_to(journal: &mut Journal, event: &str, fields: Value) -> Result<(), H
         Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", journal.path().display())))
     })?;
     crate::safety::fault::crash_point(event);
+    crate::safety::fault::panic_point(event);
     super::ask::signalled()
 }
 

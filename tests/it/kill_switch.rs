@@ -234,3 +234,58 @@ fn panic_stops_a_run_at_the_line_editor_and_leaves_the_terminal_usable() {
     assert!(text.contains("🚨 PANIC triggered"), "{text}");
     assert!(!text.contains("Revoke GitHub token"), "{text}");
 }
+
+/// Runs the demo autonomously until the panic signal arrives right after journal event `at`.
+fn panic_run_at(repo: &Repo, at: &str) -> String {
+    let out = repo.cmd(&["m1", "--autonomous"]).env("RUN_MILESTONE_PANIC_AT", at).output().unwrap();
+    assert_exit(&out, 3);
+    stdout(&out)
+}
+
+#[test]
+fn a_resumed_run_marks_the_pr_its_panic_drafted_ready_again_and_merges_it() {
+    let repo = Repo::demo();
+    // The panic comes while PR #1 waits for its merge (its CI has passed).
+    let text = panic_run_at(&repo, "checks");
+    assert!(text.contains(&format!("{BLOCK}✓ PR #1 left in draft\n")), "{text}");
+    assert!(local_pr(&repo, 1).draft);
+    assert_eq!(events(&journal(&repo), "panic")[0]["draft_pr"], 1);
+    // The person re-runs: the run continues where it stopped.
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("✓ PR #1 reused\n✓ PR #1 ready for review again (drafted by the panic)\n"), "{text}");
+    assert!(text.contains("  ✅ Completed: 5"), "{text}");
+    assert!(!local_pr(&repo, 1).draft);
+    assert!(row(&plan(&repo), "01").contains("| ✅ Done | #1 |"), "{}", plan(&repo));
+    assert_eq!(events(&journal(&repo), "pr_ready").len(), 1);
+}
+
+#[test]
+fn a_pr_a_person_drafted_stays_a_draft_on_resume() {
+    let repo = Repo::demo();
+    // A run killed while PR #1 waits for its merge; meanwhile a person makes the PR a draft.
+    crash_run(&repo, "checks");
+    let mut forge = local_forge(&repo);
+    run_milestone::forge::Forge::mark_draft(&mut forge, 1).unwrap();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(!text.contains("ready for review again"), "{text}");
+    assert!(text.contains("👀 Issue #01 needs review (PR #1): PR #1 is a draft"), "{text}");
+    assert!(local_pr(&repo, 1).draft, "still the person's draft");
+    assert!(events(&journal(&repo), "pr_ready").is_empty());
+}
+
+fn local_forge(repo: &Repo) -> run_milestone::forge::local::LocalForge {
+    let settings = run_milestone::forge::local::LocalSettings {
+        test_command: None,
+        ci_timeout: Duration::from_secs(60),
+        push: false,
+    };
+    run_milestone::forge::local::LocalForge::open(&repo.root, &repo.common_dir(), settings).unwrap()
+}
+
+fn local_pr(repo: &Repo, number: u64) -> run_milestone::forge::PullRequest {
+    run_milestone::forge::Forge::get_pr(&mut local_forge(repo), number).unwrap()
+}
