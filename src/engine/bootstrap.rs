@@ -21,6 +21,7 @@ use crate::forge::guard::Guarded;
 use crate::milestone::MilestoneId;
 use crate::plan::gate;
 use crate::safety::journal::Journal;
+use crate::safety::revoke::TokenRecord;
 use crate::ui::Ui;
 
 pub use super::checkout_check::check_checkout;
@@ -112,6 +113,10 @@ fn assemble<'a>(
     // What a killed run (kill -9) left running dies before anything else starts.
     stop_leftovers(ui, &state_dir);
     crate::process::record_groups_in(&state_dir.join(PROCESSES_FILE));
+    // Where the token comes from (never its value), for the panic's token question — also
+    // `run-milestone panic`'s, in another terminal. Read before the environment is filtered.
+    let token = TokenRecord::from_env(&|name| std::env::var(name).ok(), &super::forge_setup::gh_host(&setup.config));
+    token.write(&state_dir).map_err(|e| Error::internal(format!("cannot write {}: {e}", state_dir.display())))?;
     filter_environment(ui, &setup)?;
     early.notifier = crate::notify::Telegram::from_config(&setup.config.notify)?;
     let mut journal = Journal::open(&journal_path)
@@ -129,6 +134,7 @@ fn assemble<'a>(
         notifier: early.notifier.as_ref(),
         decider: &mut *decider,
         stats: &mut early.stats,
+        token: &token,
         skip: opts.skip_plan_review,
     };
     super::gate_stop::quality_gate(gate_parts, &mut early.gate)?;
@@ -166,6 +172,7 @@ fn assemble<'a>(
         _lock: lock,
         current_pr: None,
         panic_typed: false,
+        token,
         notifier: early.notifier.take(),
     })
 }

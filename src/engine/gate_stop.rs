@@ -31,6 +31,8 @@ pub struct GateParts<'a, 'u> {
     pub decider: &'a mut dyn Decider,
     /// Where the command taken at the gate's stop is counted (for the summary and `--metrics`).
     pub stats: &'a mut Stats,
+    /// The run's token source, for the token question after a typed `panic`.
+    pub token: &'a crate::safety::revoke::TokenRecord,
     /// `--skip-plan-review`.
     pub skip: bool,
 }
@@ -88,6 +90,7 @@ pub fn quality_gate(p: GateParts<'_, '_>, gate: &mut Gate) -> Result<(), Halt> {
                 journal: p.journal,
                 notifier: p.notifier,
                 decider: p.decider,
+                token: p.token,
                 typed,
             };
             super::panic::halt_with(parts, None, crate::process::kill_all());

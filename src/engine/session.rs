@@ -171,6 +171,8 @@ pub struct Session<'a> {
     pub current_pr: Option<u64>,
     /// `panic` was typed at this process's prompt (it then asks about the token).
     pub panic_typed: bool,
+    /// Where the run's GitHub token comes from (recorded in the state dir).
+    pub token: crate::safety::revoke::TokenRecord,
     /// Telegram, when configured.
     pub notifier: Option<crate::notify::Telegram>,
 }

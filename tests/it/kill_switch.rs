@@ -78,6 +78,36 @@ fn ctrl_c_at_a_prompt_stops_the_run_at_once() {
 }
 
 #[test]
+fn panic_asks_about_the_token_the_run_uses_not_its_own_shells() {
+    let repo = Repo::demo();
+    let token = format!("gh{}_{}", "p", random_text(46, 36));
+    let marker = ProcMarker::new();
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[("GH_TOKEN", format!(" {token}\n").as_str())]);
+    out.wait_for("continue | skip-phase | abort");
+    let recorded = std::fs::read_to_string(repo.root.join(".git/run-milestone/m1/token.json")).unwrap();
+    assert_eq!(recorded, r#"{"source":"GH_TOKEN","host":"github.com"}"#, "where it comes from, never the value");
+    // This shell has no token at all; the run's is in its GH_TOKEN.
+    let panic = panic_command(&repo, 20);
+    assert_exit(&panic, 0);
+    let text = stdout(&panic);
+    assert!(text.contains("1. Delete the token (the one in GH_TOKEN) at https://github.com/settings/tokens"), "{text}");
+    assert!(!text.contains("No GitHub token in use"), "{text}");
+    assert_eq!(exit_within(&mut run, 30).code(), Some(3));
+    // A blank variable is no token, as for the GitHub forge: the gh CLI's is the one in use.
+    // (The next run stops at the quality gate's prompt.)
+    critical_gate(&repo);
+    let (path, _calls) = fake_gh(&repo);
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[("GH_TOKEN", "  "), ("PATH", path.as_str())]);
+    out.wait_for("approve | abort");
+    let panic = repo.cmd(&["panic"]).env("PATH", &path).env("GH_TOKEN", &token).stdin(Stdio::null()).output().unwrap();
+    assert_exit(&panic, 0);
+    let text = stdout(&panic);
+    assert!(text.contains("1. Delete the token (the gh CLI's) at https://github.com/settings/tokens"), "{text}");
+    assert!(!text.contains(&token), "{text}");
+    assert_eq!(exit_within(&mut run, 30).code(), Some(3));
+}
+
+#[test]
 fn panic_says_so_when_a_run_does_not_stop() {
     let repo = Repo::demo();
     let dir = repo.root.join(".git/run-milestone/m1");
@@ -193,7 +223,7 @@ fn panic_without_a_terminal_prints_the_revoke_steps_and_never_logs_out() {
     assert!(text.contains("1. Delete the token (the gh CLI's) at https://github.com/settings/tokens"), "{text}");
     assert!(!text.contains("Revoke GitHub token? yes | no"), "{text}");
     let logged = std::fs::read_to_string(&calls).unwrap();
-    assert_eq!(logged, "auth token\n", "only asked for the token");
+    assert_eq!(logged, "auth token --hostname github.com\n", "only asked for the token");
 }
 
 #[test]
@@ -212,7 +242,10 @@ fn panic_typed_at_a_terminal_asks_about_the_token_and_yes_logs_gh_out() {
     let status = exit_within(&mut run.child, 30);
     assert_eq!(status.code(), Some(3), "{text}");
     assert!(text.contains("✓ gh auth logout: the gh CLI's token is revoked locally"), "{text}");
-    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "auth token\nauth logout --hostname github.com\n");
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "auth token --hostname github.com\nauth logout --hostname github.com\n"
+    );
     assert_eq!(events(&journal(&repo), "panic")[0]["source"], "prompt");
 }
 
