@@ -2,7 +2,9 @@
 //! lines, and the line editor on a real terminal, which is left usable), a run in bootstrap, a run
 //! that does not stop (reported, never claimed saved); `panic` typed at the quality gate
 //! (journaled, alerted; at a terminal `Revoke GitHub token? yes | no` and `yes` logs `gh` out,
-//! without one the steps and no wait); Ctrl-C at a prompt; the steps of `run-milestone panic`.
+//! without one the steps and no wait); Ctrl-C at a prompt; the steps of `run-milestone panic`, and
+//! its question at a terminal, about the token the run recorded; the PR a panic drafted is made
+//! ready again by the resumed run (a person's draft is not).
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -247,6 +249,32 @@ fn panic_typed_at_a_terminal_asks_about_the_token_and_yes_logs_gh_out() {
         "auth token --hostname github.com\nauth logout --hostname github.com\n"
     );
     assert_eq!(events(&journal(&repo), "panic")[0]["source"], "prompt");
+}
+
+#[test]
+fn run_milestone_panic_at_a_terminal_asks_about_the_token_and_yes_logs_gh_out() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let (path, calls) = fake_gh(&repo);
+    let marker = ProcMarker::new();
+    // A run using the gh CLI's token, parked at the quality gate.
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[("PATH", path.as_str())]);
+    out.wait_for("approve | abort");
+    // `run-milestone panic` typed in a second terminal.
+    let mut cmd = repo.cmd(&["panic"]);
+    cmd.env("PATH", &path).env("RUN_MILESTONE_PANIC_WAIT_SECONDS", "20");
+    let mut panic = Pty::spawn(cmd);
+    panic.out.wait_for("Revoke GitHub token? yes | no");
+    panic.type_in("yes\r");
+    let text = panic.out.wait_for("gh auth logout").to_string();
+    assert_eq!(exit_within(&mut panic.child, 30).code(), Some(0), "{text}");
+    assert!(text.contains(&format!("✓ Execution halted: m1 (pid {})", run.id())), "{text}");
+    assert!(text.contains("✓ gh auth logout: the gh CLI's token is revoked locally"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "auth token --hostname github.com\nauth logout --hostname github.com\n"
+    );
+    assert_eq!(exit_within(&mut run, 30).code(), Some(3));
 }
 
 #[test]
