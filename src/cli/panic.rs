@@ -11,19 +11,10 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::git::Workspace;
-use crate::safety::lock::running;
+use crate::safety::lock::{alive, running};
 use crate::safety::revoke::{TokenOrigin, TokenRecord};
 use crate::safety::signals::PANIC_SIGNAL;
 use crate::ui::Ui;
-
-fn alive(pid: u32) -> bool {
-    // SAFETY: signal 0 only checks that the process exists.
-    let exists = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0;
-    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
-        .unwrap_or(false);
-    exists && !zombie
-}
 
 /// How long `panic` waits for each run to stop (`RUN_MILESTONE_PANIC_WAIT_SECONDS`, for tests).
 fn wait_limit() -> Duration {

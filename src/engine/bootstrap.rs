@@ -110,8 +110,14 @@ fn assemble<'a>(
     let journal_path = state_dir.join("journal.jsonl");
     let resumed = super::resume::earlier_run(&journal_path);
     print_start(ui, &setup, &opts, resumed);
-    // What a killed run (kill -9) left running dies before anything else starts.
+    // What a killed run (kill -9) left running dies before anything else starts, and the local
+    // CI worktrees it left are removed.
     stop_leftovers(ui, &state_dir);
+    let stale = crate::forge::local::stale_ci::prune(&setup.repo);
+    if stale > 0 {
+        let what = gate::plural(stale, "local CI worktree", "local CI worktrees");
+        ui.ok(format!("Removed {what} left by an interrupted run"));
+    }
     crate::process::record_groups_in(&state_dir.join(PROCESSES_FILE));
     // Where the token comes from (never its value), for the panic's token question — also
     // `run-milestone panic`'s, in another terminal. Read before the environment is filtered.

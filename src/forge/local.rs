@@ -8,6 +8,7 @@
 
 pub mod ci;
 pub mod records;
+pub mod stale_ci;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
