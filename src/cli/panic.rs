@@ -1,8 +1,8 @@
 //! `run-milestone panic`: the kill switch from a second terminal. It finds the runs of this
 //! repository through their lock files (never by process name), signals each one (SIGUSR1: the
 //! run kills its agent and test process groups, saves state, leaves its open PR in draft and exits
-//! 3), waits for them to stop, then asks `Revoke GitHub token? yes | no` (without a terminal it
-//! prints the steps and does not wait). A run that is still alive when the wait runs out is
+//! 3), waits for them to stop, then asks `Revoke GitHub token? yes | no` about the token the runs
+//! recorded they use (without a terminal it prints the steps and does not wait). A run that is still alive when the wait runs out is
 //! reported as not halted (exit 1), never as saved.
 
 use std::io::IsTerminal;
@@ -11,18 +11,10 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::git::Workspace;
-use crate::safety::lock::running;
+use crate::safety::lock::{alive, running};
+use crate::safety::revoke::{TokenOrigin, TokenRecord};
 use crate::safety::signals::PANIC_SIGNAL;
 use crate::ui::Ui;
-
-fn alive(pid: u32) -> bool {
-    // SAFETY: signal 0 only checks that the process exists.
-    let exists = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0;
-    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
-        .unwrap_or(false);
-    exists && !zombie
-}
 
 /// How long `panic` waits for each run to stop (`RUN_MILESTONE_PANIC_WAIT_SECONDS`, for tests).
 fn wait_limit() -> Duration {
@@ -35,6 +27,9 @@ fn wait_limit() -> Duration {
 pub fn run(ui: &Ui, dir: &Path) -> Result<i32, Error> {
     let (ws, _) = Workspace::discover(dir)?;
     let runs = running(&ws.state_dir());
+    // Each run's token source, read before it is signalled (the question is about its token).
+    let records: Vec<TokenRecord> =
+        runs.iter().filter_map(|(milestone, _)| TokenRecord::read(&ws.state_dir().join(milestone))).collect();
     ui.line("🚨 PANIC triggered");
     ui.blank();
     if runs.is_empty() {
@@ -80,13 +75,33 @@ pub fn run(ui: &Ui, dir: &Path) -> Result<i32, Error> {
             "State saved to IMPLEMENTATION_PLAN.md (by each halted run)"
         });
     }
-    let origin = crate::safety::revoke::token_origin();
-    if std::io::stdin().is_terminal() {
-        let mut lines = super::prompt::stdin_lines(ui);
-        let mut read = || lines.read_answer();
-        crate::safety::revoke::ask(ui, &origin, Some(&mut read));
-    } else {
-        crate::safety::revoke::ask(ui, &origin, None);
+    let terminal = std::io::stdin().is_terminal();
+    let mut lines = terminal.then(|| super::prompt::stdin_lines(ui));
+    for origin in token_origins(&ws, &records) {
+        match lines.as_mut() {
+            Some(lines) => {
+                let mut read = || lines.read_answer();
+                crate::safety::revoke::ask(ui, &origin, Some(&mut read));
+            }
+            None => crate::safety::revoke::ask(ui, &origin, None),
+        }
     }
     Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// The tokens the runs used, as each recorded it (once each); with no record (no run in
+/// progress), the one this shell's environment gives the repository's configured host.
+fn token_origins(ws: &Workspace, records: &[TokenRecord]) -> Vec<TokenOrigin> {
+    let mut seen: Vec<&TokenRecord> = Vec::new();
+    for r in records {
+        if !seen.contains(&r) {
+            seen.push(r);
+        }
+    }
+    if seen.is_empty() {
+        let host = crate::config::Config::load(&ws.root)
+            .map_or_else(|_| "github.com".into(), |c| crate::engine::forge_setup::gh_host(&c));
+        return vec![crate::safety::revoke::token_origin(&host)];
+    }
+    seen.into_iter().map(TokenRecord::origin).collect()
 }

@@ -20,10 +20,7 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, flags: &RunFlags) -> Result<i3
     if flags.dry_run {
         let setup = Setup::load(dir, id)?;
         // The run's own checkout checks (read-only): a dry-run never passes where the run stops.
-        crate::engine::bootstrap::check_checkout(&setup, flags.no_worktree).map_err(|halt| match halt {
-            crate::engine::session::Halt::Error(e) => e,
-            other => Error::internal(format!("unexpected stop in a read-only check: {other:?}")),
-        })?;
+        crate::engine::bootstrap::check_checkout(&setup, flags.no_worktree)?;
         return dry_run(ui, &setup, flags);
     }
     let opts = RunOptions {
@@ -55,17 +52,17 @@ fn dry_run(ui: &Ui, setup: &Setup, flags: &RunFlags) -> Result<i32, Error> {
     } else {
         let path = setup.ws.worktree_path(&id);
         let shown = format!("../{}", path.file_name().unwrap_or_default().to_string_lossy());
+        // `check_checkout` made sure an existing folder is the milestone's worktree.
         if path.exists() { WorktreePlan::Reuse(shown) } else { WorktreePlan::Create(shown) }
     };
     let base_name = &setup.milestone.plan.base_branch;
     let base = match branch_tip(&setup.repo, base_name) {
         Some(oid) => BasePlan::Exists(short(oid)),
         None => {
+            // (A repository without commits was refused by `check_checkout`.)
             let from = setup.ws.head_branch.clone().unwrap_or_else(|| "HEAD".into());
-            match head_commit(&setup.repo) {
-                Some(oid) => BasePlan::Create(format!("{from} at {}", short(oid))),
-                None => BasePlan::Create(format!("{from} (no commits yet)")),
-            }
+            let at = head_commit(&setup.repo).map(|oid| format!(" at {}", short(oid))).unwrap_or_default();
+            BasePlan::Create(format!("{from}{at}"))
         }
     };
     let preview = Preview { id: &setup.id, milestone: &setup.milestone, gate: report.as_ref(), worktree, base };

@@ -63,6 +63,12 @@ fn connect(config: &Config, dir: &Path) -> Result<GithubForge, Error> {
     GithubForge::connect(dir, settings, &token).map_err(|e| Error::stopped(format!("GitHub forge: {e}")))
 }
 
+/// The host the GitHub token is for (`forge.github.api_url`'s; `github.com` when it is unset or
+/// invalid, as for the local forge).
+pub fn gh_host(config: &Config) -> String {
+    ApiUrl::parse(&config.forge.github.api_url).map_or_else(|_| "github.com".into(), |api| api.gh_host())
+}
+
 /// The GitHub token (`GH_TOKEN`, `GITHUB_TOKEN`, then `gh auth token`), without any request: a
 /// missing token is an input error. The engine may call this before doing any work.
 pub fn github_token(config: &Config, dir: &Path) -> Result<Token, Error> {

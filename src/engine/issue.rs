@@ -159,8 +159,10 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
         return Ok(end);
     }
     let pr = match open_pr {
-        Some(pr) => {
+        Some(mut pr) => {
             s.ui.ok(format!("PR #{} reused", pr.number));
+            s.current_pr = Some(pr.number);
+            super::resume::ready_again(s, &mut pr)?;
             pr
         }
         None => {
@@ -173,6 +175,8 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
                 draft: false,
             };
             let pr = s.forge.create_pr(&new).map_err(|e| s.forge_fail(e))?;
+            // From here a panic leaves this PR in draft.
+            s.current_pr = Some(pr.number);
             crate::safety::fault::crash_point("pr_record_written");
             s.stats.prs_created.push(pr.number);
             s.log(
@@ -183,7 +187,6 @@ pub fn run_issue(s: &mut Session, idx: usize) -> Result<IssueEnd, Halt> {
             pr
         }
     };
-    s.current_pr = Some(pr.number);
     let mut labels: Vec<String> = policy_labels.iter().filter(|l| !pr.labels.contains(l)).cloned().collect();
     let tdd_label = s.config.policy.labels.tdd_violation.clone();
     if tdd_flag && !pr.labels.contains(&tdd_label) && !labels.contains(&tdd_label) {

@@ -1,11 +1,14 @@
 //! The engine: bootstrap, issue selection, the orchestrator-verified TDD loop, PRs and merges,
 //! stops and decisions, resume, summaries — and the dry-run preview.
 
+pub mod ask;
 pub mod bootstrap;
+pub mod checkout_check;
 pub mod countdown;
 pub mod decide;
 pub mod dry_run;
 pub mod forge_setup;
+pub mod gate_stop;
 pub mod issue;
 pub mod metrics;
 pub mod naming;
@@ -17,6 +20,7 @@ pub mod reconcile;
 pub mod resume;
 pub mod reviews;
 pub mod run;
+pub mod run_start;
 pub mod select;
 pub mod session;
 pub mod setup;
@@ -25,3 +29,4 @@ pub mod summary;
 pub mod task;
 pub mod tdd;
 pub mod tests_report;
+pub mod worktree_setup;

@@ -12,6 +12,7 @@ use super::session::Session;
 use crate::milestone::MilestoneId;
 use crate::notify::Telegram;
 use crate::safety::journal::Journal;
+use crate::safety::revoke::TokenRecord;
 use crate::ui::Ui;
 
 /// The seed's `🚨 PANIC triggered` block.
@@ -33,6 +34,8 @@ pub struct Parts<'a, 'u> {
     pub journal: &'a mut Journal,
     pub notifier: Option<&'a Telegram>,
     pub decider: &'a mut dyn Decider,
+    /// Where the run's GitHub token comes from.
+    pub token: &'a TokenRecord,
     /// `panic` was typed at this process's prompt (then the token question follows).
     pub typed: bool,
 }
@@ -56,6 +59,7 @@ pub fn halt(s: &mut Session) {
         journal: &mut s.journal,
         notifier: s.notifier.as_ref(),
         decider: &mut *s.decider,
+        token: &s.token,
         typed: s.panic_typed,
     };
     halt_with(parts, drafted, killed);
@@ -75,7 +79,7 @@ pub fn halt_with(p: Parts<'_, '_>, drafted: Option<u64>, killed: usize) {
     );
     super::notify::send_with(p.ui, p.notifier, Some(&mut *p.journal), &note);
     if p.typed {
-        let origin = crate::safety::revoke::token_origin();
+        let origin = p.token.origin();
         // Without a terminal nobody answers: the steps are printed and nothing waits.
         if p.decider.terminal() {
             let decider = p.decider;

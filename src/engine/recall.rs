@@ -21,6 +21,8 @@ pub struct Recall {
     closed_prs: BTreeSet<u64>,
     /// (issue, task) → the RED and GREEN evidence of its last `task_committed` entry.
     evidence: BTreeMap<(String, u64), (Value, Value)>,
+    /// PRs the run's own panic left in draft (a `panic` entry's `draft_pr`, no `pr_ready` since).
+    panic_drafts: BTreeSet<u64>,
 }
 
 impl Recall {
@@ -43,6 +45,12 @@ impl Recall {
                 self.violations.insert(issue());
             }
             "closed_pr" => self.closed_prs.extend(entry["pr"].as_u64()),
+            "panic" => self.panic_drafts.extend(entry["draft_pr"].as_u64()),
+            "pr_ready" => {
+                if let Some(pr) = entry["pr"].as_u64() {
+                    self.panic_drafts.remove(&pr);
+                }
+            }
             "task_committed" => {
                 if let Some(task) = entry["task"].as_u64() {
                     self.evidence.insert((issue(), task), (entry["red"].clone(), entry["green"].clone()));
@@ -70,6 +78,11 @@ impl Recall {
     /// Every closed PR handed to a human so far.
     pub fn closed_prs(&self) -> &BTreeSet<u64> {
         &self.closed_prs
+    }
+
+    /// Whether the journal's last word on PR `pr` being a draft is the run's panic drafting it.
+    pub fn drafted_by_panic(&self, pr: u64) -> bool {
+        self.panic_drafts.contains(&pr)
     }
 
     /// The RED and GREEN evidence journaled when Task `task` of `issue` was committed.

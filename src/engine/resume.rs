@@ -1,18 +1,63 @@
 //! Resuming an issue: which tasks its branch already holds, and the last clean commit a half-done
 //! task restarts from — the last commit the orchestrator made. Commits an agent made itself above
-//! it (before a crash or kill) are set aside under `refs/run-milestone/set-aside/`, never lost.
+//! it (before a crash or kill) are set aside under `refs/run-milestone/set-aside/`, never lost. A
+//! PR the run's own panic left in draft is made ready for review again.
 
 use std::collections::BTreeSet;
 
 use git2::{Oid, Repository};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::naming;
 use super::session::{Halt, Session};
+use crate::forge::{ForgeError, PullRequest};
 use crate::git::ops;
 use crate::git::repo::short;
 use crate::milestone::MilestoneId;
 use crate::plan::Issue;
+use crate::safety::journal::Journal;
+
+/// Whether a run of the milestone whose journal is at `journal` got as far as starting (the
+/// journal has a `run_started` entry): only then is there a run to resume. A stop before it —
+/// at the quality gate, a panic or a failed alert there — journals entries, but leaves nothing
+/// to resume. (`resumed` in the banner, `--no-worktree` on an issue branch, reconcile.)
+pub fn earlier_run(journal: &std::path::Path) -> bool {
+    run_started_in(&Journal::read(journal))
+}
+
+/// [`earlier_run`] on a journal's entries, already read.
+pub fn run_started_in(entries: &[Value]) -> bool {
+    entries.iter().any(|e| e["event"] == "run_started")
+}
+
+/// A PR the run's own panic left in draft (journaled as the panic's `draft_pr`, and not marked
+/// ready since) is marked ready for review again before its checks and merge: the person who
+/// re-runs after a panic wants the run to go on. A PR someone else made a draft stays one (the
+/// merge then refuses it: 👀 Needs Review). A forge that cannot mark it ready is a warning (the
+/// same Needs Review), a protected base the never-main stop.
+pub fn ready_again(s: &mut Session, pr: &mut PullRequest) -> Result<(), Halt> {
+    if !pr.draft || !s.recall.drafted_by_panic(pr.number) {
+        return Ok(());
+    }
+    match s.forge.mark_ready(pr.number) {
+        Ok(()) => {}
+        Err(e @ ForgeError::Protected { .. }) => return Err(s.forge_fail(e)),
+        Err(e) => {
+            s.ui.warn(format!("could not mark PR #{} ready for review: {e}", pr.number));
+            return Ok(());
+        }
+    }
+    pr.draft = false;
+    s.log("pr_ready", json!({"pr": pr.number, "reason": "drafted by the panic"}))?;
+    s.ui.ok(format!("PR #{} ready for review again (drafted by the panic)", pr.number));
+    Ok(())
+}
+
+/// Whether the journal's last word on PR `pr` being a draft is a panic drafting it (a `panic`
+/// entry with that `draft_pr`, no `pr_ready` for it after).
+pub fn drafted_by_panic(entries: &[Value], pr: u64) -> bool {
+    super::recall::Recall::from_entries(entries).drafted_by_panic(pr)
+}
 
 /// Where the commits set aside from `branch` are kept: `refs/run-milestone/set-aside/<branch>/<sha>`.
 pub fn set_aside_ref(branch: &str, tip: Oid) -> String {
@@ -80,4 +125,22 @@ pub fn restart_point(s: &mut Session, issue: &Issue, branch: &str, base_tip: Oid
                "commits": above.iter().map(Oid::to_string).collect::<Vec<_>>(), "ref": kept}),
     )?;
     Ok(clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_draft_the_panic_made_and_nobody_undid_is_the_panics() {
+        let panic = |pr: Option<u64>| json!({"event": "panic", "draft_pr": pr});
+        let ready = |pr: u64| json!({"event": "pr_ready", "pr": pr});
+        let other = json!({"event": "checks", "pr": 1});
+        assert!(drafted_by_panic(&[other.clone(), panic(Some(1)), other.clone()], 1));
+        assert!(!drafted_by_panic(&[panic(Some(1))], 2), "another PR");
+        assert!(!drafted_by_panic(&[panic(None)], 1), "a panic with no PR open");
+        assert!(!drafted_by_panic(&[panic(Some(1)), ready(1)], 1), "made ready since: a later draft is a person's");
+        assert!(drafted_by_panic(&[panic(Some(1)), ready(1), panic(Some(1))], 1), "drafted by a second panic");
+        assert!(!drafted_by_panic(&[], 1));
+    }
 }

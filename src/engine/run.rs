@@ -61,9 +61,10 @@ pub fn run(ui: &Ui, dir: &Path, id: &MilestoneId, opts: RunOptions, decider: Box
 
 /// A stop before the session existed (input errors, the lock, the quality gate, the worktree, the
 /// forge): the same outcome as later — the aborted block, the Telegram message, the metrics once
-/// the run held its lock — with what bootstrap had. (A panic at the gate was handled, and journaled, there.) Nothing else
-/// is journaled: the run's journal starts with `run_started`, and an early stop left nothing to
-/// resume.
+/// the run held its lock — with what bootstrap had. (A panic at the gate was handled, and
+/// journaled, there.) No `run_started` entry was written, so the next run is a first run again
+/// ([`super::resume::earlier_run`]): whatever bootstrap journaled (a gate decision, a panic, a
+/// failed alert) leaves nothing to resume.
 fn stopped_early(
     ui: &Ui,
     id: &MilestoneId,
@@ -90,10 +91,7 @@ fn stopped_early(
     if !stop.locked {
         return code;
     }
-    let mut stats = super::session::Stats::default();
-    if let Some(command) = stop.gate {
-        stats.commands_used.insert(command.name().to_string(), 1);
-    }
+    let stats = stop.stats;
     let elapsed = started.elapsed().as_secs();
     super::metrics::emit_document(ui, opts, || super::metrics::document(&id.to_string(), opts, elapsed, &stats))?;
     code

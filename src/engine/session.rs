@@ -54,9 +54,7 @@ impl Halt {
     pub fn signalled() -> Option<Halt> {
         match crate::safety::signals::requested() {
             Some(crate::safety::signals::Requested::Panic) => Some(Halt::Panic),
-            Some(crate::safety::signals::Requested::Interrupt) => {
-                Some(Halt::Abort("interrupted (Ctrl-C): state saved".into()))
-            }
+            Some(crate::safety::signals::Requested::Interrupt) => Some(Halt::Abort(super::ask::INTERRUPTED.into())),
             None => None,
         }
     }
@@ -198,8 +196,38 @@ pub struct Session<'a> {
     pub current_pr: Option<u64>,
     /// `panic` was typed at this process's prompt (it then asks about the token).
     pub panic_typed: bool,
+    /// Where the run's GitHub token comes from (recorded in the state dir).
+    pub token: crate::safety::revoke::TokenRecord,
     /// Telegram, when configured.
     pub notifier: Option<crate::notify::Telegram>,
+}
+
+/// Appends to `journal` (logged with `--verbose`); a failure to journal is an internal error
+/// (state must not be lost). A requested panic or Ctrl-C then stops the run at this step.
+pub fn log_to(journal: &mut Journal, event: &str, fields: Value) -> Result<(), Halt> {
+    append_to(journal, event, fields)?;
+    journaled(event)
+}
+
+/// Appends one entry (shown with `--verbose`, redacted and cut) and returns it as written.
+fn append_to(journal: &mut Journal, event: &str, fields: Value) -> Result<Value, Halt> {
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let mut shown = fields.clone();
+        crate::safety::journal::redact_strings(&mut shown);
+        let text = shown.to_string();
+        let text: String = text.chars().take(400).collect();
+        tracing::debug!(event, "{text}");
+    }
+    journal.append(event, fields).map_err(|e| {
+        Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", journal.path().display())))
+    })
+}
+
+/// After an entry is written: the test hooks' crash and panic points, then a requested stop.
+fn journaled(event: &str) -> Result<(), Halt> {
+    crate::safety::fault::crash_point(event);
+    crate::safety::fault::panic_point(event);
+    super::ask::signalled()
 }
 
 impl Session<'_> {
@@ -215,29 +243,16 @@ impl Session<'_> {
         Some(Duration::from_secs(self.config.policy.test_timeout_seconds))
     }
 
-    /// Appends to the journal; a failure to journal is an internal error (state must not be lost).
+    /// Appends to the journal ([`log_to`]).
     pub fn log(&mut self, event: &str, fields: Value) -> Result<(), Halt> {
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            let mut shown = fields.clone();
-            crate::safety::journal::redact_strings(&mut shown);
-            let text = shown.to_string();
-            let text: String = text.chars().take(400).collect();
-            tracing::debug!(event, "{text}");
-        }
-        let entry = self.journal.append(event, fields).map_err(|e| {
-            Halt::Error(Error::internal(format!("cannot write the journal {}: {e}", self.journal.path().display())))
-        })?;
+        let entry = append_to(&mut self.journal, event, fields)?;
         self.recall.note(&entry);
-        crate::safety::fault::crash_point(event);
-        self.check_signals()
+        journaled(event)
     }
 
     /// A panic (SIGUSR1 from `run-milestone panic`) or Ctrl-C stops the run at the next step.
     pub fn check_signals(&self) -> Result<(), Halt> {
-        match Halt::signalled() {
-            Some(stop) => Err(stop),
-            None => Ok(()),
-        }
+        super::ask::signalled()
     }
 
     /// Turns a forge error into a halt; a never-main refusal is journaled first (nothing changed).
@@ -294,45 +309,23 @@ impl Session<'_> {
         Err(Halt::Abort("secret exposure: revoke the token, rotate the credentials, check the history".into()))
     }
 
-    /// Shows a stop, takes the decision, counts and journals it.
+    /// Shows a stop (with the 📊 Current State), takes the decision, counts and journals it
+    /// ([`super::ask::decide`]).
     pub fn decide(&mut self, issue: Option<IssueNo>, stop: &Stop) -> Result<Decision, Halt> {
         // A stop caused by a panic or Ctrl-C (a push it killed) is no stop to show or alert about.
         self.check_signals()?;
         let mut stop = stop.clone();
         stop.status = self.current_state();
-        if !self.decider.is_autonomous() && stop.kind != super::decide::StopKind::SecretExposure {
-            let who = issue.map(|n| format!(" (Issue {n})")).unwrap_or_default();
-            let note =
-                format!("⏸ run-milestone {} waits for you{who}: {}\n{}", self.id, stop.headline, stop.allowed_line());
-            super::notify::send(self, &note);
-        }
-        let decision = self.decider.decide(self.ui, &stop);
-        // A panic or Ctrl-C that cut the prompt short: nobody chose a command (and `panic` was not
-        // typed here, so no token question).
-        self.check_signals()?;
-        tracing::debug!(issue = ?issue.map(|n| n.to_string()), stop = ?stop.kind, allowed = %stop.allowed_line(), command = %decision.command, automatic = decision.automatic, "decision");
-        *self.stats.commands_used.entry(decision.command.name().to_string()).or_default() += 1;
-        self.log(
-            "decision",
-            json!({
-                "issue": issue.map(|n| n.padded()),
-                "stop": format!("{:?}", stop.kind),
-                "headline": stop.headline,
-                "allowed": stop.allowed_line(),
-                "command": decision.command.name(),
-                "automatic": decision.automatic,
-            }),
-        )?;
-        if decision.command == super::decide::Command::Panic {
-            self.panic_typed = true;
-            crate::safety::signals::request_panic();
-            return Err(Halt::Panic);
-        }
-        if decision.command == super::decide::Command::Approve {
-            let who = issue.map(|n| format!("{n} ")).unwrap_or_default();
-            self.stats.approvals.push(format!("{who}{}", stop.headline.trim_start_matches("🛑 ")));
-        }
-        Ok(decision)
+        let asking = super::ask::Asking {
+            ui: self.ui,
+            id: &self.id,
+            notifier: self.notifier.as_ref(),
+            journal: &mut self.journal,
+            decider: &mut *self.decider,
+            stats: &mut self.stats,
+            panic_typed: &mut self.panic_typed,
+        };
+        super::ask::decide(asking, issue, &stop)
     }
 
     /// The 📊 Current State block (plan as on disk, the forge's PRs into the milestone branch).

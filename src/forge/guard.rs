@@ -88,6 +88,13 @@ impl<F: Forge> Forge for Guarded<F> {
         self.inner.mark_draft(number)
     }
 
+    fn mark_ready(&mut self, number: u64) -> Result<(), ForgeError> {
+        // Ready for review invites a merge: a PR re-targeted to main stays a draft.
+        let pr = self.inner.get_pr(number)?;
+        self.check("mark ready a PR into", &pr.base)?;
+        self.inner.mark_ready(number)
+    }
+
     fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError> {
         self.inner.list(base)
     }

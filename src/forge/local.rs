@@ -8,6 +8,7 @@
 
 pub mod ci;
 pub mod records;
+pub mod stale_ci;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -335,6 +336,14 @@ impl Forge for LocalForge {
     fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
         self.store.update(number, |r| {
             r.pr.draft = true;
+            Ok(())
+        })
+    }
+
+    /// Clears the draft flag (the record is rewritten atomically, under its lock).
+    fn mark_ready(&mut self, number: u64) -> Result<(), ForgeError> {
+        self.store.update(number, |r| {
+            r.pr.draft = false;
             Ok(())
         })
     }

@@ -1,6 +1,6 @@
 //! Where pull requests live. The engine needs: push a branch, find a PR by head branch, create a
-//! PR, labels, the state of checks for a head SHA, a squash merge guarded by the head SHA, draft,
-//! and a list. Implementations: the local forge (default, offline) and GitHub ([`github`]); both
+//! PR, labels, the state of checks for a head SHA, a squash merge guarded by the head SHA, draft
+//! and ready for review, and a list. Implementations: the local forge (default, offline) and GitHub ([`github`]); both
 //! push with the `git` CLI ([`push`]). Every forge is
 //! wrapped in [`guard::Guarded`], which refuses any push, PR or merge into a protected branch.
 
@@ -153,6 +153,9 @@ pub trait Forge {
         not_updated: Option<&str>,
     ) -> Result<MergeOutcome, ForgeError>;
     fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError>;
+    /// Marks a draft PR ready for review again (a resumed run undoes its own panic's draft); a
+    /// PR that is not a draft is left as it is.
+    fn mark_ready(&mut self, number: u64) -> Result<(), ForgeError>;
     /// PRs into `base` (all PRs when `None`), oldest first.
     fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError>;
     /// The forge's default branch (GitHub's repository default), always protected.
@@ -207,6 +210,9 @@ impl Forge for Box<dyn Forge> {
     }
     fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
         (**self).mark_draft(number)
+    }
+    fn mark_ready(&mut self, number: u64) -> Result<(), ForgeError> {
+        (**self).mark_ready(number)
     }
     fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError> {
         (**self).list(base)

@@ -78,28 +78,34 @@ pub fn ensure_branch(repo: &Repository, name: &str, at: Oid) -> anyhow::Result<b
     Ok(true)
 }
 
-/// Opens or creates the linked worktree `name` at `path`, checked out on `branch`, and locks it
-/// so `git worktree prune` / `gc` cannot remove it mid-run. Returns whether it was created.
-pub fn ensure_worktree(repo: &Repository, name: &str, path: &Path, branch: &str) -> anyhow::Result<bool> {
+/// Why `path` cannot be this repository's linked worktree `name` (read-only; `None`: it is that
+/// worktree, or nothing is there yet and it can be created).
+pub fn worktree_conflict(repo: &Repository, name: &str, path: &Path) -> Option<String> {
     if let Ok(wt) = repo.find_worktree(name) {
         if wt.path() == path || same_dir(wt.path(), path) {
-            if !path.exists() {
-                anyhow::bail!(
-                    "worktree `{name}` is registered at {} but the folder is gone; run `run-milestone cleanup` for this milestone, or `git worktree prune` after unlocking it",
-                    path.display()
-                );
-            }
-            lock(repo, name)?;
-            return Ok(false);
+            return (!path.exists()).then(|| format!(
+                "worktree `{name}` is registered at {} but the folder is gone; run `run-milestone cleanup` for this milestone, or `git worktree prune` after unlocking it",
+                path.display()
+            ));
         }
-        anyhow::bail!(
+        return Some(format!(
             "a worktree named `{name}` already exists at {} (expected {})",
             wt.path().display(),
             path.display()
-        );
+        ));
     }
-    if path.exists() {
-        anyhow::bail!("{} already exists and is not this repository's worktree `{name}`", path.display());
+    path.exists().then(|| format!("{} already exists and is not this repository's worktree `{name}`", path.display()))
+}
+
+/// Opens or creates the linked worktree `name` at `path`, checked out on `branch`, and locks it
+/// so `git worktree prune` / `gc` cannot remove it mid-run. Returns whether it was created.
+pub fn ensure_worktree(repo: &Repository, name: &str, path: &Path, branch: &str) -> anyhow::Result<bool> {
+    if let Some(why) = worktree_conflict(repo, name, path) {
+        anyhow::bail!(why);
+    }
+    if repo.find_worktree(name).is_ok() {
+        lock(repo, name)?;
+        return Ok(false);
     }
     let reference =
         repo.find_reference(&format!("refs/heads/{branch}")).map_err(|e| err(&format!("find branch {branch}"), e))?;

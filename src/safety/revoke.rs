@@ -1,11 +1,21 @@
 //! After a panic, the person is asked `Revoke GitHub token? yes | no`. `yes` runs
-//! `gh auth logout` when `gh` is installed and the token came from it; for a token from
-//! `GH_TOKEN` / `GITHUB_TOKEN` (or without `gh`) it prints how to revoke it on GitHub. Without a
-//! terminal (no `answer`) only the steps are printed: nothing waits for a reply. `gh` runs even
-//! though the panic has stopped the run.
+//! `gh auth logout --hostname <host>` when `gh` is installed and the token came from it; for a
+//! token from `GH_TOKEN` / `GITHUB_TOKEN` (or without `gh`) it prints how to revoke it on GitHub.
+//! Without a terminal (no `answer`) only the steps are printed: nothing waits for a reply. `gh`
+//! runs even though the panic has stopped the run.
+//!
+//! The token is the run's, not the asking shell's: each run records where its token comes from
+//! and the host ([`TokenRecord`], `<state dir>/<m>/token.json`, written atomically — never the
+//! value), with the GitHub forge's rules ([`crate::forge::github::token::from_variables`]: the
+//! first non-blank of `GH_TOKEN`, `GITHUB_TOKEN`, then the gh CLI's for the host), and
+//! `run-milestone panic` reads it.
 
 use std::ffi::OsStr;
+use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
+use crate::forge::github::token;
 use crate::process::{Cmd, run};
 use crate::ui::Ui;
 
@@ -13,45 +23,80 @@ use crate::ui::Ui;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenOrigin {
     Env(&'static str),
-    GhCli,
+    /// The gh CLI's token for `host` (`github.com`, or a GitHub Enterprise host).
+    GhCli(String),
     None,
 }
 
 /// The `gh` program used (`gh` on `PATH`; the tests pass a fake).
 const GH: &str = "gh";
 
-fn gh_has_token(gh: &OsStr) -> bool {
-    let dir = std::env::temp_dir();
-    run(&Cmd::new(gh, &dir).args(["auth", "token"]).timeout(Some(std::time::Duration::from_secs(10))).after_stop())
-        .is_ok_and(|f| f.success() && !f.stdout.trim().is_empty())
+/// The file in a milestone's state dir recording its run's token source.
+pub const TOKEN_FILE: &str = "token.json";
+
+fn gh_has_token(gh: &OsStr, host: &str) -> bool {
+    token::gh_auth_token_with(gh, host, &std::env::temp_dir(), true).is_some()
 }
 
-/// The token the GitHub forge would use: `GH_TOKEN`, then `GITHUB_TOKEN`, then `gh auth token`.
-pub fn token_origin() -> TokenOrigin {
-    token_origin_from(|name| std::env::var(name).ok(), OsStr::new(GH))
+/// What a run records about its GitHub token: the variable it comes from (`GH_TOKEN`,
+/// `GITHUB_TOKEN`) or `gh`, and the host — never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub source: String,
+    pub host: String,
 }
 
-/// [`token_origin`] with the environment lookup and the `gh` program given.
-pub fn token_origin_from(env: impl Fn(&str) -> Option<String>, gh: &OsStr) -> TokenOrigin {
-    for name in ["GH_TOKEN", "GITHUB_TOKEN"] {
-        if env(name).is_some_and(|v| !v.is_empty()) {
-            return TokenOrigin::Env(name);
+impl TokenRecord {
+    /// The token a run with the environment `lookup` uses for `host`: a variable, else the gh
+    /// CLI's (whether gh has one is asked only when it matters, at the panic).
+    pub fn from_env(lookup: &dyn Fn(&str) -> Option<String>, host: &str) -> TokenRecord {
+        let source = token::from_variables(lookup).map_or("gh", |(name, _, _)| name);
+        TokenRecord { source: source.to_string(), host: host.to_string() }
+    }
+
+    /// Writes `<state_dir>/token.json` atomically.
+    pub fn write(&self, state_dir: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        crate::safety::atomic::write_atomic(&state_dir.join(TOKEN_FILE), &text)
+    }
+
+    /// The record in `state_dir`, if a run wrote one (an unreadable one counts as none).
+    pub fn read(state_dir: &Path) -> Option<TokenRecord> {
+        serde_json::from_slice(&std::fs::read(state_dir.join(TOKEN_FILE)).ok()?).ok()
+    }
+
+    /// The origin now: a variable as recorded; the gh CLI only while it has a token for the host.
+    pub fn origin(&self) -> TokenOrigin {
+        self.origin_with(OsStr::new(GH))
+    }
+
+    /// [`TokenRecord::origin`] with the `gh` program given.
+    pub fn origin_with(&self, gh: &OsStr) -> TokenOrigin {
+        match self.source.as_str() {
+            "GH_TOKEN" => TokenOrigin::Env("GH_TOKEN"),
+            "GITHUB_TOKEN" => TokenOrigin::Env("GITHUB_TOKEN"),
+            "gh" if gh_has_token(gh, &self.host) => TokenOrigin::GhCli(self.host.clone()),
+            _ => TokenOrigin::None,
         }
     }
-    if gh_has_token(gh) { TokenOrigin::GhCli } else { TokenOrigin::None }
+}
+
+/// The token this process's environment gives the GitHub forge for `host`.
+pub fn token_origin(host: &str) -> TokenOrigin {
+    TokenRecord::from_env(&|name| std::env::var(name).ok(), host).origin()
 }
 
 /// How to revoke a token by hand.
 pub fn steps(origin: &TokenOrigin) -> Vec<String> {
-    let from = match origin {
-        TokenOrigin::Env(name) => format!(" (the one in {name})"),
-        TokenOrigin::GhCli => " (the gh CLI's)".into(),
-        TokenOrigin::None => String::new(),
+    let (from, host) = match origin {
+        TokenOrigin::Env(name) => (format!(" (the one in {name})"), "github.com"),
+        TokenOrigin::GhCli(host) => (" (the gh CLI's)".into(), host.as_str()),
+        TokenOrigin::None => (String::new(), "github.com"),
     };
     vec![
         "To revoke the GitHub token:".into(),
-        format!("1. Delete the token{from} at https://github.com/settings/tokens"),
-        "   (fine-grained tokens: https://github.com/settings/personal-access-tokens)".into(),
+        format!("1. Delete the token{from} at https://{host}/settings/tokens"),
+        format!("   (fine-grained tokens: https://{host}/settings/personal-access-tokens)"),
         "2. Or, for the gh CLI: gh auth logout && gh auth login".into(),
         "3. Rotate any other credential the agents could see".into(),
     ]
@@ -83,17 +128,17 @@ pub fn ask_with(ui: &Ui, origin: &TokenOrigin, answer: Option<&mut dyn FnMut() -
         ui.line("Token kept.");
         return;
     }
-    if *origin == TokenOrigin::GhCli {
+    if let TokenOrigin::GhCli(host) = origin {
         let dir = std::env::temp_dir();
         match run(&Cmd::new(gh, &dir)
-            .args(["auth", "logout", "--hostname", "github.com"])
+            .args(["auth", "logout", "--hostname", host.as_str()])
             .timeout(Some(std::time::Duration::from_secs(30)))
             .after_stop())
         {
             Ok(f) if f.success() => {
                 ui.ok("gh auth logout: the gh CLI's token is revoked locally");
                 // (No `token:` in the text: the redactor would take that for an assignment.)
-                ui.line("Also delete it at https://github.com/settings/tokens if it was a personal access token.");
+                ui.line(format!("Also delete it at https://{host}/settings/tokens if it was a personal access token."));
                 return;
             }
             Ok(f) => ui.warn(format!(
@@ -149,23 +194,52 @@ mod tests {
     fn the_token_origin_is_the_environment_first_then_gh() {
         let tmp = tempfile::tempdir().unwrap();
         let gh = fake_gh(tmp.path(), true, 0);
-        let env = |set: &'static str| move |name: &str| (name == set).then(|| "value".to_string());
-        assert_eq!(token_origin_from(env("GH_TOKEN"), gh.as_os_str()), TokenOrigin::Env("GH_TOKEN"));
-        assert_eq!(token_origin_from(env("GITHUB_TOKEN"), gh.as_os_str()), TokenOrigin::Env("GITHUB_TOKEN"));
+        let env = |set: &'static [(&'static str, &'static str)]| {
+            move |name: &str| set.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        let origin = |lookup: &dyn Fn(&str) -> Option<String>, gh: &Path| {
+            TokenRecord::from_env(lookup, "github.com").origin_with(gh.as_os_str())
+        };
+        assert_eq!(origin(&env(&[("GH_TOKEN", "v")]), &gh), TokenOrigin::Env("GH_TOKEN"));
+        assert_eq!(origin(&env(&[("GITHUB_TOKEN", "v")]), &gh), TokenOrigin::Env("GITHUB_TOKEN"));
+        // The forge's rules: a blank variable is no token.
+        assert_eq!(origin(&env(&[("GH_TOKEN", " \n"), ("GITHUB_TOKEN", "v")]), &gh), TokenOrigin::Env("GITHUB_TOKEN"));
         assert_eq!(calls(tmp.path()), "", "gh is not asked when the environment has a token");
-        assert_eq!(token_origin_from(|_| None, gh.as_os_str()), TokenOrigin::GhCli);
-        assert_eq!(calls(tmp.path()), "auth token\n");
+        assert_eq!(origin(&env(&[("GH_TOKEN", "  ")]), &gh), TokenOrigin::GhCli("github.com".into()));
+        assert_eq!(calls(tmp.path()), "auth token --hostname github.com\n");
         let logged_out = fake_gh(tmp.path(), false, 0);
-        assert_eq!(token_origin_from(|_| None, logged_out.as_os_str()), TokenOrigin::None);
+        assert_eq!(origin(&env(&[]), &logged_out), TokenOrigin::None);
         let missing = tmp.path().join("no-such-gh");
-        assert_eq!(token_origin_from(|_| None, missing.as_os_str()), TokenOrigin::None);
+        assert_eq!(origin(&env(&[]), &missing), TokenOrigin::None);
+    }
+
+    #[test]
+    fn a_run_records_its_token_source_and_host_never_the_value() {
+        let tmp = tempfile::tempdir().unwrap();
+        let value = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
+        let record =
+            TokenRecord::from_env(&|n: &str| (n == "GITHUB_TOKEN").then(|| value.to_string()), "ghe.example.com");
+        record.write(tmp.path()).unwrap();
+        let text = std::fs::read_to_string(tmp.path().join(TOKEN_FILE)).unwrap();
+        assert_eq!(text, r#"{"source":"GITHUB_TOKEN","host":"ghe.example.com"}"#);
+        assert_eq!(TokenRecord::read(tmp.path()), Some(record));
+        assert_eq!(TokenRecord::read(&tmp.path().join("nothing")), None);
+    }
+
+    #[test]
+    fn yes_logs_out_of_the_recorded_host() {
+        let tmp = tempfile::tempdir().unwrap();
+        let gh = fake_gh(tmp.path(), true, 0);
+        let (out, _) = asked(&TokenOrigin::GhCli("ghe.example.com".into()), Some("yes"), &gh);
+        assert!(out.contains("Also delete it at https://ghe.example.com/settings/tokens"), "{out}");
+        assert_eq!(calls(tmp.path()), "auth logout --hostname ghe.example.com\n");
     }
 
     #[test]
     fn yes_logs_the_gh_cli_out() {
         let tmp = tempfile::tempdir().unwrap();
         let gh = fake_gh(tmp.path(), true, 0);
-        let (out, reads) = asked(&TokenOrigin::GhCli, Some(" YES "), &gh);
+        let (out, reads) = asked(&TokenOrigin::GhCli("github.com".into()), Some(" YES "), &gh);
         assert_eq!(reads, 1);
         assert!(
             out.starts_with(
@@ -184,7 +258,7 @@ mod tests {
     fn a_failed_logout_prints_the_steps() {
         let tmp = tempfile::tempdir().unwrap();
         let gh = fake_gh(tmp.path(), true, 1);
-        let (out, _) = asked(&TokenOrigin::GhCli, Some("y"), &gh);
+        let (out, _) = asked(&TokenOrigin::GhCli("github.com".into()), Some("y"), &gh);
         assert!(out.contains("warning: gh auth logout failed (exit 1): Logged out\n"), "{out}");
         assert!(out.contains("To revoke the GitHub token:\n1. Delete the token (the gh CLI's) at "), "{out}");
     }
@@ -194,7 +268,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let gh = fake_gh(tmp.path(), true, 0);
         for reply in [Some("no"), Some(""), None] {
-            let (out, reads) = asked(&TokenOrigin::GhCli, reply, &gh);
+            let (out, reads) = asked(&TokenOrigin::GhCli("github.com".into()), reply, &gh);
             assert_eq!((out.as_str(), reads), ("\nRevoke GitHub token? yes | no\nToken kept.\n", 1), "{reply:?}");
         }
         assert_eq!(calls(tmp.path()), "", "gh auth logout never ran");

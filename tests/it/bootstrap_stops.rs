@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Repo, assert_exit, stdout};
+use crate::common::{Repo, assert_exit, stderr, stdout};
 use crate::support::*;
 
 #[test]
@@ -58,4 +58,82 @@ fn metrics_are_emitted_when_the_run_stops_at_the_quality_gate() {
     let out = repo.run(&["m9", "--autonomous", "--metrics-file", refused.to_str().unwrap()]);
     assert_exit(&out, 2);
     assert!(!refused.exists());
+}
+
+#[test]
+fn a_stop_at_the_quality_gate_leaves_no_run_to_resume() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    // `panic` typed at the gate, with a Telegram alert that cannot be sent: both are journaled…
+    telegram_to(&repo, "http://127.0.0.1:9");
+    let bot = fake_bot_token(7);
+    let run = |args: &[&str], input: &str| {
+        let mut cmd = repo.cmd(args);
+        cmd.env("TELEGRAM_BOT_TOKEN", &bot);
+        run_cmd_with_input(cmd, input)
+    };
+    let out = run(&["m1"], "panic\n");
+    assert_exit(&out, 3);
+    let j = journal(&repo);
+    assert_eq!(events(&j, "panic").len(), 1, "{j:?}");
+    assert!(!events(&j, "notify_failed").is_empty(), "{j:?}");
+    assert!(events(&j, "run_started").is_empty(), "{j:?}");
+    // …but no run started: the next one is a first run, not a resumed one.
+    let out = run(&["m1"], "abort\n");
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("Starting Milestone: m1") && text.contains("✓ First run detected"), "{text}");
+    assert!(!text.contains("Resuming") && !text.contains("resuming"), "{text}");
+    // And `--no-worktree` still takes an issue branch for resuming its issue only.
+    repo.git(&["checkout", "-q", "-b", "feat/m1-101-slugify"]);
+    let out = run(&["m1", "--no-worktree", "--autonomous"], "");
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains(
+            "--no-worktree: the current checkout is on `feat/m1-101-slugify`, expected the milestone branch `milestone/m1-text-tools`"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_rejected_push_of_the_milestone_branch_is_the_push_failed_stop() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = Repo::demo();
+    config_add(&repo, "forge:\n  push: true\npolicy:\n  max_push_retries: 1\n");
+    let hook = repo.origin().join("hooks").join("pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nwhile read old new ref; do case \"$ref\" in refs/heads/milestone/*) echo 'policy: milestone branches are frozen' >&2; exit 1;; esac; done\nexit 0\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Interactive: `retry | abort` (skip means nothing for the base), then only `abort`.
+    let out = run_with_input(&repo, &["m1"], "skip\nretry\nabort\n");
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("🛑 Push failed\n\nError: "), "{text}");
+    assert!(text.contains("policy: milestone branches are frozen"), "{text}");
+    assert!(
+        text.contains("retry | abort\n`skip` is not available here\n\nretry | abort\n🔄 Retrying push..."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\nabort\n\n⛔ Milestone aborted\n\npush of milestone/m1-text-tools failed\nResume with: run-milestone m1\n"
+        ),
+        "after one retry only abort remains: {text}"
+    );
+    assert!(!text.contains("Baseline tests"), "nothing ran after the stop: {text}");
+    let j = journal(&repo);
+    let cmds: Vec<&str> = events(&j, "decision").iter().map(|e| e["command"].as_str().unwrap()).collect();
+    assert_eq!(cmds, ["retry", "abort"]);
+    // Autonomous: retry up to the limit, then stop.
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 3);
+    let text = stdout(&out);
+    assert!(text.contains("retry | abort\n🤖 Autonomous: retry\n🔄 Retrying push..."), "{text}");
+    assert!(text.contains("\nabort\n🤖 Autonomous: abort\n\n⛔ Milestone aborted\n"), "{text}");
+    assert!(!repo.remote_refs().contains("refs/heads/milestone/"), "{}", repo.remote_refs());
 }

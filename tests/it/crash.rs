@@ -137,3 +137,41 @@ fn a_resumed_task_drops_the_commits_the_agent_made_itself() {
     assert_eq!(set_aside, "agent wip red", "the agent's commit is set aside, not lost");
     assert!(row(&plan(&repo), "01").contains("✅ Done"));
 }
+
+#[test]
+fn the_local_ci_worktree_of_a_killed_run_is_removed_by_the_next_run() {
+    let repo = Repo::demo();
+    let started = repo.tmp.path().join("ci-started");
+    // The first local CI run (only the CI sets RUN_MILESTONE_PR) signals, then takes its time.
+    set_test_command(
+        &repo,
+        &format!(
+            "\"if [ -n \\\"$RUN_MILESTONE_PR\\\" ] && [ ! -e {s} ]; then touch {s}; sleep 47.3; fi; python3 -m unittest discover -s tests -t .\"",
+            s = started.display()
+        ),
+    );
+    let marker = ProcMarker::new();
+    let mut cmd = repo.cmd(&["m1", "--autonomous"]);
+    let mut run = marker.on(&mut cmd).stdout(std::process::Stdio::null()).spawn().unwrap();
+    wait_for("the local CI", std::time::Duration::from_secs(120), || started.exists());
+    run.kill().unwrap(); // SIGKILL: no Drop runs, the CI's worktree stays
+    run.wait().unwrap();
+    let ci_trees = || -> Vec<String> {
+        repo.git(&["worktree", "list", "--porcelain"])
+            .lines()
+            .filter_map(|l| l.strip_prefix("worktree "))
+            .filter(|p| p.contains("/run-milestone-ci-"))
+            .map(String::from)
+            .collect()
+    };
+    let left = ci_trees();
+    assert_eq!(left.len(), 1, "{left:?}");
+    let folder = std::path::Path::new(&left[0]).parent().unwrap().to_path_buf();
+    assert!(folder.exists());
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("✓ Removed 1 local CI worktree left by an interrupted run\n"), "{}", stdout(&out));
+    assert_eq!(ci_trees(), Vec::<String>::new());
+    assert!(!folder.exists(), "{}", folder.display());
+    marker.wait_gone("sleep 47.3");
+}

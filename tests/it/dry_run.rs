@@ -144,6 +144,17 @@ fn dry_run_refuses_the_checkouts_the_run_refuses() {
         &["m1", "--dry-run", "--no-worktree"],
         "--no-worktree: the current checkout is on `main`, expected the milestone branch `milestone/m1-text-tools`",
     );
+    // A folder where the worktree goes that is not this repository's worktree: refused before
+    // the milestone branch is created.
+    let folder = repo.tmp.path().join("demo-m1");
+    std::fs::create_dir_all(&folder).unwrap();
+    refused(
+        &["m1", "--autonomous"],
+        &["m1", "--dry-run"],
+        &format!("{} already exists and is not this repository's worktree `demo-m1`", folder.display()),
+    );
+    assert_eq!(repo.git(&["branch", "--list", "milestone/m1-text-tools"]), "", "nothing was created");
+    std::fs::remove_dir(&folder).unwrap();
     // The milestone branch checked out here, in worktree mode.
     repo.git(&["switch", "-q", "-c", "milestone/m1-text-tools"]);
     refused(
@@ -163,6 +174,32 @@ fn dry_run_refuses_the_checkouts_the_run_refuses() {
     let out = repo.run(&["m1", "--dry-run", "--no-worktree"]);
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("Worktree: none (--no-worktree"), "{}", stdout(&out));
+}
+
+#[test]
+fn dry_run_refuses_a_repository_without_commits_like_the_run() {
+    let repo = Repo::demo();
+    // The same files in a repository that has no commit yet.
+    let fresh = repo.tmp.path().join("fresh");
+    crate::common::copy_dir(&crate::common::fixtures().join("demo"), &fresh);
+    let git = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("git");
+        crate::common::hermetic(&mut cmd, &repo.home());
+        assert!(cmd.args(args).current_dir(&fresh).status().unwrap().success());
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let run_in = |args: &[&str]| {
+        let mut cmd = repo.cmd(args);
+        cmd.current_dir(&fresh).output().unwrap()
+    };
+    let run = run_in(&["m1", "--autonomous"]);
+    let preview = run_in(&["m1", "--dry-run"]);
+    assert_exit(&run, 2);
+    assert_exit(&preview, 2);
+    assert!(stderr(&run).contains("the repository has no commits: commit something first"), "{}", stderr(&run));
+    assert_eq!(stderr(&preview), stderr(&run), "the dry-run fails differently from the run");
+    assert!(!stdout(&preview).contains("no commits yet"), "{}", stdout(&preview));
+    assert!(!fresh.join(".git/run-milestone").exists(), "the run wrote nothing");
 }
 
 /// `--metrics` is for runs: a dry-run says so in one line instead of ignoring it; `--verbose`

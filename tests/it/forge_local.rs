@@ -117,6 +117,11 @@ fn create_find_list_labels_draft_and_close() {
 
     f.mark_draft(1).unwrap();
     assert!(f.get_pr(1).unwrap().draft);
+    f.mark_ready(1).unwrap();
+    assert!(!f.get_pr(1).unwrap().draft);
+    assert_eq!(record_json(&repo, 1)["draft"], false);
+    f.mark_ready(1).unwrap();
+    assert!(!f.get_pr(1).unwrap().draft, "ready stays ready");
 
     let closed = f.close(1).unwrap();
     assert_eq!(closed.state, PrState::Closed);
@@ -482,6 +487,21 @@ fn never_main_a_pr_into_main_is_refused_at_creation() {
     assert_eq!(repo.remote_refs(), remote);
     // A milestone branch is fine.
     assert_eq!(g.create_pr(&new_pr("Fine", HEAD, BASE)).unwrap().number, 1);
+    // A draft PR into main (made without the guard) is not marked ready through it.
+    repo.commit_on("feat/m1-02-add-b", Some(BASE), &[("b.txt", "b\n")], "add b");
+    let mut unguarded = forge(&repo, settings(Some("exit 0"), true));
+    let into_main = unguarded.create_pr(&NewPr { draft: true, ..new_pr("Into main", "feat/m1-02-add-b", "main") });
+    let number = into_main.unwrap().number;
+    match g.mark_ready(number) {
+        Err(ForgeError::Protected { op, branch }) => {
+            assert_eq!((op, branch.as_str()), ("mark ready a PR into", "main"))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(g.get_pr(number).unwrap().draft, "still a draft");
+    g.mark_draft(1).unwrap();
+    g.mark_ready(1).unwrap();
+    assert!(!g.get_pr(1).unwrap().draft);
 }
 
 #[test]

@@ -248,7 +248,7 @@ fn a_renamed_label_is_created_with_its_roles_colour() {
 }
 
 #[test]
-fn draft_conversion_through_graphql() {
+fn draft_and_ready_conversions_through_graphql() {
     let repo = Repo::with_contents("app", None);
     let fake = fake_with_branches();
     let mut f = connect(&repo, &fake);
@@ -261,6 +261,16 @@ fn draft_conversion_through_graphql() {
     assert_eq!(gql[0]["variables"], json!({"id": "PR_kwDOfake1"}));
     f.mark_draft(1).unwrap();
     assert_eq!(fake.bodies("POST /graphql").len(), 1, "already a draft");
+    // And back: ready for review.
+    f.mark_ready(1).unwrap();
+    assert!(!f.get_pr(1).unwrap().draft);
+    assert!(!fake.state().prs[0].draft);
+    let gql = fake.bodies("POST /graphql");
+    assert_eq!(gql.len(), 2);
+    assert!(gql[1]["query"].as_str().unwrap().contains("markPullRequestReadyForReview(input: {pullRequestId: $id})"));
+    assert_eq!(gql[1]["variables"], json!({"id": "PR_kwDOfake1"}));
+    f.mark_ready(1).unwrap();
+    assert_eq!(fake.bodies("POST /graphql").len(), 2, "already ready");
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! A small stateful fake GitHub behind a local HTTP server (wiremock), serving GitHub's
 //! documented JSON shapes for the calls the GitHub forge makes: the repository (with the
 //! `X-OAuth-Scopes` header), pulls (list, create with the 422 "already exists", get, merge with
-//! the sha guard and 409, update-branch), compare, labels, check runs, combined statuses and the
-//! two GraphQL mutations. Branches live in memory, or in a real bare repository (`git`), where
-//! merges are real squash merges. Failures can be injected, and so can what others do on GitHub
-//! meanwhile (a commit on a PR's base or head, a re-targeted PR, auto-merge completing); any
-//! request the fake does not know is recorded and fails the test when the fake is dropped.
+//! the sha guard and 409, refusing drafts, update-branch), compare, labels, check runs, combined
+//! statuses and the GraphQL mutations (auto-merge, draft, ready for review). Branches live in
+//! memory, or in a real bare repository (`git`), where merges are real squash merges. Failures
+//! can be injected, and so can what others do on GitHub meanwhile (a commit on a PR's base or
+//! head, a re-targeted PR, auto-merge completing); any request the fake does not know is
+//! recorded and fails the test when the fake is dropped.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;

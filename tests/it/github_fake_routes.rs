@@ -254,6 +254,9 @@ fn merge(st: &mut State, number: u64, body: &Value) -> Answer {
     if !pr.open || pr.conflict {
         return Some((405, json!({"message": "Pull Request is not mergeable"})));
     }
+    if pr.draft {
+        return Some((405, json!({"message": "Pull Request is still a draft"})));
+    }
     let head = st.head_of(&pr);
     if body["sha"].as_str().is_some_and(|s| s != head) {
         return Some((409, json!({"message": "Head branch was modified. Review and try the merge again."})));
@@ -334,6 +337,13 @@ fn graphql_route(st: &mut State, body: &Value) -> Answer {
                 ))
             }
         };
+    }
+    if query.contains("markPullRequestReadyForReview") {
+        st.pr(number).draft = false;
+        return Some((
+            200,
+            json!({"data": {"markPullRequestReadyForReview": {"pullRequest": {"number": number, "isDraft": false}}}}),
+        ));
     }
     if query.contains("convertPullRequestToDraft") {
         st.pr(number).draft = true;

@@ -63,7 +63,7 @@ fn a_push_to_a_protected_or_default_branch_is_refused() {
 }
 
 #[test]
-fn a_pr_retargeted_to_main_on_github_is_refused_at_merge_and_update() {
+fn a_pr_retargeted_to_main_on_github_is_refused_at_merge_update_and_ready() {
     let repo = Repo::with_contents("app", None);
     let fake = fake_with_branches();
     let mut g = guarded(&repo, &fake);
@@ -73,8 +73,12 @@ fn a_pr_retargeted_to_main_on_github_is_refused_at_merge_and_update() {
     fake.take_log();
     assert_protected(g.merge(pr.number, &pr.head_sha, None), "merge into", "main");
     assert_protected(g.update_branch(pr.number), "merge into", "main");
-    // Only the PR was read: no auto-merge, no merge, no update.
-    assert_eq!(fake.take_log(), vec!["GET /repos/acme/tools/pulls/1", "GET /repos/acme/tools/pulls/1"]);
+    fake.state().pr(pr.number).draft = true;
+    assert_protected(g.mark_ready(pr.number), "mark ready a PR into", "main");
+    // Only the PR was read: no auto-merge, no merge, no update, no ready-for-review.
+    assert_eq!(fake.take_log(), vec!["GET /repos/acme/tools/pulls/1"; 3]);
+    assert!(fake.state().prs[0].draft);
+    fake.state().pr(pr.number).draft = false;
     assert!(fake.state().prs[0].open && fake.state().prs[0].merged_sha.is_none());
     // Back on the milestone branch, the same merge goes through.
     fake.state().pr(pr.number).base = BASE.into();

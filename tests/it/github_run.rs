@@ -615,3 +615,34 @@ fn ctrl_c_while_waiting_for_checks_stops_the_run_at_once_and_it_resumes() {
     assert_exit(&out, 0);
     assert_eq!(plan(&repo).lines().filter(|l| l.contains("| ✅ Done |")).count(), 5, "{}", stdout(&out));
 }
+
+#[test]
+fn a_resumed_run_marks_the_pr_its_panic_drafted_ready_on_github_and_merges_it() {
+    let (repo, fake) = demo_on_fake();
+    // The panic signal arrives while PR #1 waits for its merge (its checks have passed).
+    let out = with_token(&repo, &["m1", "--autonomous"]).env("RUN_MILESTONE_PANIC_AT", "checks").output().unwrap();
+    assert_exit(&out, 3);
+    assert!(
+        stdout(&out).contains(
+            "🚨 PANIC triggered\n\n✓ Execution halted\n✓ State saved to IMPLEMENTATION_PLAN.md\n✓ PR #1 left in draft\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(fake.state().prs[0].draft && fake.state().prs[0].open);
+    // The re-run makes it ready for review again on GitHub, then merges it and goes on.
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("✓ PR #1 reused\n✓ PR #1 ready for review again (drafted by the panic)\n"), "{text}");
+    assert!(text.contains("  ✅ Completed: 5"), "{text}");
+    let pr = fake.state().prs[0].clone();
+    assert!(!pr.draft && pr.merged_sha.is_some(), "{pr:?}");
+    let mutations: Vec<String> = fake
+        .bodies("POST /graphql")
+        .iter()
+        .filter_map(|b| b["query"].as_str().and_then(|q| q.split(['(', '{']).nth(2)).map(|m| m.trim().to_string()))
+        .filter(|m| m != "enablePullRequestAutoMerge")
+        .collect();
+    assert_eq!(mutations, ["convertPullRequestToDraft", "markPullRequestReadyForReview"], "{mutations:?}");
+}

@@ -3,7 +3,9 @@
 //! comes during the "waits for you" alert, before the prompt reads), a run in bootstrap, a run
 //! that does not stop (reported, never claimed saved); `panic` typed at the quality gate
 //! (journaled, alerted; at a terminal `Revoke GitHub token? yes | no` and `yes` logs `gh` out,
-//! without one the steps and no wait); Ctrl-C at a prompt; the steps of `run-milestone panic`.
+//! without one the steps and no wait); Ctrl-C at a prompt; the steps of `run-milestone panic`, and
+//! its question at a terminal, about the token the run recorded; the PR a panic drafted is made
+//! ready again by the resumed run (a person's draft is not).
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -76,6 +78,36 @@ fn ctrl_c_at_a_prompt_stops_the_run_at_once() {
         ),
         "{text}"
     );
+}
+
+#[test]
+fn panic_asks_about_the_token_the_run_uses_not_its_own_shells() {
+    let repo = Repo::demo();
+    let token = format!("gh{}_{}", "p", random_text(46, 36));
+    let marker = ProcMarker::new();
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[("GH_TOKEN", format!(" {token}\n").as_str())]);
+    out.wait_for("continue | skip-phase | abort");
+    let recorded = std::fs::read_to_string(repo.root.join(".git/run-milestone/m1/token.json")).unwrap();
+    assert_eq!(recorded, r#"{"source":"GH_TOKEN","host":"github.com"}"#, "where it comes from, never the value");
+    // This shell has no token at all; the run's is in its GH_TOKEN.
+    let panic = panic_command(&repo, 20);
+    assert_exit(&panic, 0);
+    let text = stdout(&panic);
+    assert!(text.contains("1. Delete the token (the one in GH_TOKEN) at https://github.com/settings/tokens"), "{text}");
+    assert!(!text.contains("No GitHub token in use"), "{text}");
+    assert_eq!(exit_within(&mut run, 30).code(), Some(3));
+    // A blank variable is no token, as for the GitHub forge: the gh CLI's is the one in use.
+    // (The next run stops at the quality gate's prompt.)
+    critical_gate(&repo);
+    let (path, _calls) = fake_gh(&repo, &gh_logged_in());
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[("GH_TOKEN", "  "), ("PATH", path.as_str())]);
+    out.wait_for("approve | abort");
+    let panic = repo.cmd(&["panic"]).env("PATH", &path).env("GH_TOKEN", &token).stdin(Stdio::null()).output().unwrap();
+    assert_exit(&panic, 0);
+    let text = stdout(&panic);
+    assert!(text.contains("1. Delete the token (the gh CLI's) at https://github.com/settings/tokens"), "{text}");
+    assert!(!text.contains(&token), "{text}");
+    assert_eq!(exit_within(&mut run, 30).code(), Some(3));
 }
 
 #[test]
@@ -194,7 +226,7 @@ fn panic_without_a_terminal_prints_the_revoke_steps_and_never_logs_out() {
     assert!(text.contains("1. Delete the token (the gh CLI's) at https://github.com/settings/tokens"), "{text}");
     assert!(!text.contains("Revoke GitHub token? yes | no"), "{text}");
     let logged = std::fs::read_to_string(&calls).unwrap();
-    assert_eq!(logged, "auth token\n", "only asked for the token");
+    assert_eq!(logged, "auth token --hostname github.com\n", "only asked for the token");
 }
 
 #[test]
@@ -213,8 +245,37 @@ fn panic_typed_at_a_terminal_asks_about_the_token_and_yes_logs_gh_out() {
     let status = exit_within(&mut run.child, 30);
     assert_eq!(status.code(), Some(3), "{text}");
     assert!(text.contains("✓ gh auth logout: the gh CLI's token is revoked locally"), "{text}");
-    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "auth token\nauth logout --hostname github.com\n");
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "auth token --hostname github.com\nauth logout --hostname github.com\n"
+    );
     assert_eq!(events(&journal(&repo), "panic")[0]["source"], "prompt");
+}
+
+#[test]
+fn run_milestone_panic_at_a_terminal_asks_about_the_token_and_yes_logs_gh_out() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let (path, calls) = fake_gh(&repo, &gh_logged_in());
+    let marker = ProcMarker::new();
+    // A run using the gh CLI's token, parked at the quality gate.
+    let (mut run, mut out) = interactive(&repo, &marker, "", &[("PATH", path.as_str())]);
+    out.wait_for("approve | abort");
+    // `run-milestone panic` typed in a second terminal.
+    let mut cmd = repo.cmd(&["panic"]);
+    cmd.env("PATH", &path).env("RUN_MILESTONE_PANIC_WAIT_SECONDS", "20");
+    let mut panic = Pty::spawn(cmd);
+    panic.out.wait_for("Revoke GitHub token? yes | no");
+    panic.type_in("yes\r");
+    let text = panic.out.wait_for("gh auth logout").to_string();
+    assert_eq!(exit_within(&mut panic.child, 30).code(), Some(0), "{text}");
+    assert!(text.contains(&format!("✓ Execution halted: m1 (pid {})", run.id())), "{text}");
+    assert!(text.contains("✓ gh auth logout: the gh CLI's token is revoked locally"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "auth token --hostname github.com\nauth logout --hostname github.com\n"
+    );
+    assert_eq!(exit_within(&mut run, 30).code(), Some(3));
 }
 
 #[test]
@@ -261,4 +322,59 @@ fn panic_during_the_waits_for_you_alert_leaves_the_terminal_usable() {
     // Bracketed paste, if the editor turned it on, was turned off again.
     let (on, off) = (text.rfind("\x1b[?2004h"), text.rfind("\x1b[?2004l"));
     assert!(on.is_none() || off > on, "bracketed paste left on: {text:?}");
+}
+
+/// Runs the demo autonomously until the panic signal arrives right after journal event `at`.
+fn panic_run_at(repo: &Repo, at: &str) -> String {
+    let out = repo.cmd(&["m1", "--autonomous"]).env("RUN_MILESTONE_PANIC_AT", at).output().unwrap();
+    assert_exit(&out, 3);
+    stdout(&out)
+}
+
+#[test]
+fn a_resumed_run_marks_the_pr_its_panic_drafted_ready_again_and_merges_it() {
+    let repo = Repo::demo();
+    // The panic comes while PR #1 waits for its merge (its CI has passed).
+    let text = panic_run_at(&repo, "checks");
+    assert!(text.contains(&format!("{BLOCK}✓ PR #1 left in draft\n")), "{text}");
+    assert!(local_pr(&repo, 1).draft);
+    assert_eq!(events(&journal(&repo), "panic")[0]["draft_pr"], 1);
+    // The person re-runs: the run continues where it stopped.
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("✓ PR #1 reused\n✓ PR #1 ready for review again (drafted by the panic)\n"), "{text}");
+    assert!(text.contains("  ✅ Completed: 5"), "{text}");
+    assert!(!local_pr(&repo, 1).draft);
+    assert!(row(&plan(&repo), "01").contains("| ✅ Done | #1 |"), "{}", plan(&repo));
+    assert_eq!(events(&journal(&repo), "pr_ready").len(), 1);
+}
+
+#[test]
+fn a_pr_a_person_drafted_stays_a_draft_on_resume() {
+    let repo = Repo::demo();
+    // A run killed while PR #1 waits for its merge; meanwhile a person makes the PR a draft.
+    crash_run(&repo, "checks");
+    let mut forge = local_forge(&repo);
+    run_milestone::forge::Forge::mark_draft(&mut forge, 1).unwrap();
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(!text.contains("ready for review again"), "{text}");
+    assert!(text.contains("👀 Issue #01 needs review (PR #1): PR #1 is a draft"), "{text}");
+    assert!(local_pr(&repo, 1).draft, "still the person's draft");
+    assert!(events(&journal(&repo), "pr_ready").is_empty());
+}
+
+fn local_forge(repo: &Repo) -> run_milestone::forge::local::LocalForge {
+    let settings = run_milestone::forge::local::LocalSettings {
+        test_command: None,
+        ci_timeout: Duration::from_secs(60),
+        push: false,
+    };
+    run_milestone::forge::local::LocalForge::open(&repo.root, &repo.common_dir(), settings).unwrap()
+}
+
+fn local_pr(repo: &Repo, number: u64) -> run_milestone::forge::PullRequest {
+    run_milestone::forge::Forge::get_pr(&mut local_forge(repo), number).unwrap()
 }

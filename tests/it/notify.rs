@@ -1,7 +1,8 @@
 //! Telegram alerts against a local HTTP server that checks the Bot API request
 //! (`POST /bot<token>/sendMessage`, `chat_id`, `text`), redaction of what is sent, and failures
 //! that come back as `Err` (never a panic); then, on real runs, the events that send one (an
-//! interactive wait, panic, a secret exposure without the secret, a critical error) and a server
+//! interactive wait, panic, a secret exposure without the secret, a critical error, an autonomous
+//! abort — also before the session exists, at the quality gate or in the worktree) and a server
 //! that is down never stopping a run.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -232,6 +233,14 @@ fn a_secret_exposure_is_alerted_without_the_secret() {
     );
     // The output that held it is blocked from Telegram: neither the secret nor its line is sent.
     assert!(texts.iter().all(|t| !t.contains(&body[..12]) && !t.contains("debug: using")), "{texts:?}");
+    // The run aborts there (in the main loop), and says so.
+    assert_eq!(
+        texts.last().map(String::as_str),
+        Some(
+            "⛔ run-milestone m1 aborted: secret exposure: revoke the token, rotate the credentials, check the history"
+        ),
+        "{texts:?}"
+    );
 }
 
 #[test]
@@ -267,4 +276,73 @@ fn a_telegram_server_that_is_down_never_stops_a_full_run() {
     // Start and summary at least, each logged.
     let failed = events(&journal(&repo), "notify_failed").len();
     assert!(failed >= 2, "{failed} failed sends journaled");
+}
+
+#[test]
+fn stops_before_the_session_exists_are_alerted() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let (url, seen) = bot_api_server();
+    telegram_to(&repo, &url);
+    let token = fake_bot_token(6);
+    let run = |args: &[&str], input: &str| {
+        seen.lock().unwrap().clear();
+        let mut cmd = repo.cmd(args);
+        cmd.env("TELEGRAM_BOT_TOKEN", &token);
+        let out = run_cmd_with_input(cmd, input);
+        (out, sent_texts(&seen, &token))
+    };
+    // The quality gate, autonomous: aborted (no run started).
+    let (out, texts) = run(&["m1", "--autonomous"], "");
+    assert_exit(&out, 3);
+    assert_eq!(texts, ["⛔ run-milestone m1 aborted: Fix issues in IMPLEMENTATION_PLAN.md"]);
+    // Interactive: it waits for a person; an abort typed there is no news to send.
+    let (out, texts) = run(&["m1"], "abort\n");
+    assert_exit(&out, 3);
+    assert_eq!(texts, ["⏸ run-milestone m1 waits for you: 🛑 Quality gate: 1 critical issue\napprove | abort"]);
+    // A critical error once the worktree exists (a run killed after its baseline made it), its
+    // index.lock held by a running git.
+    let out = repo
+        .cmd(&["m1", "--autonomous", "--skip-plan-review"])
+        .env("TELEGRAM_BOT_TOKEN", &token)
+        .env("RUN_MILESTONE_CRASH_AT", "baseline")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), None, "killed after the baseline: {}", stdout(&out));
+    let lock = repo.root.join(".git/worktrees/demo-m1/index.lock");
+    let ready = repo.tmp.path().join("holding");
+    let script = format!("import time\nf = open({lock:?}, 'w')\nopen({ready:?}, 'w').close()\ntime.sleep(60)\n");
+    let mut holder = std::process::Command::new("python3").arg("-c").arg(script).spawn().unwrap();
+    wait_for("the index.lock holder", Duration::from_secs(30), || ready.exists());
+    let (out, texts) = run(&["m1", "--autonomous", "--skip-plan-review"], "");
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_exit(&out, 3);
+    assert_eq!(
+        texts,
+        [format!(
+            "🛑 run-milestone m1 stopped: {} is held by process {} (a git command is running there)",
+            lock.display(),
+            holder.id()
+        )]
+    );
+}
+
+#[test]
+fn an_abort_after_bootstrap_is_alerted_in_autonomous_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = Repo::demo();
+    config_add(&repo, "forge:\n  push: true\npolicy:\n  max_push_retries: 0\n");
+    let hook = repo.origin().join("hooks").join("pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'policy: frozen' >&2\nexit 1\n").unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (out, texts) = alerted_run(&repo, &["m1", "--autonomous"], "");
+    assert_exit(&out, 3);
+    assert_eq!(
+        texts,
+        [
+            "▶\u{fe0f} run-milestone m1 started (autonomous)",
+            "⛔ run-milestone m1 aborted: push of milestone/m1-text-tools failed"
+        ]
+    );
 }

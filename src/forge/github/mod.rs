@@ -1,6 +1,6 @@
 //! The GitHub forge: pull requests into the milestone branch on GitHub through octocrab, labels,
 //! checks from check runs and commit statuses, the sha-guarded squash (auto-)merge, update with
-//! base, draft, and the repository's default branch (always protected). Branches are pushed with
+//! base, draft and ready for review, and the repository's default branch (always protected). Branches are pushed with
 //! the `git` CLI. Wrap it in [`crate::forge::guard::Guarded`]: the never-main rule is enforced
 //! there, before any request. `docs/github.md` describes every call.
 
@@ -282,6 +282,10 @@ impl Forge for GithubForge {
 
     fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
         pulls::mark_draft(&self.client, number)
+    }
+
+    fn mark_ready(&mut self, number: u64) -> Result<(), ForgeError> {
+        pulls::mark_ready(&self.client, number)
     }
 
     fn list(&mut self, base: Option<&str>) -> Result<Vec<PullRequest>, ForgeError> {

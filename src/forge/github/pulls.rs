@@ -1,6 +1,7 @@
 //! Pull requests over REST (create, get, find by head, list by base with state=all) and the
-//! GraphQL draft conversion. GitHub's "A pull request already exists" answer to a create means
-//! the PR is looked up and reused (only when it targets the same base).
+//! GraphQL conversions to draft and back to ready for review. GitHub's "A pull request already
+//! exists" answer to a create means the PR is looked up and reused (only when it targets the
+//! same base).
 
 use serde::Deserialize;
 use serde_json::json;
@@ -177,6 +178,29 @@ pub fn mark_draft(c: &Client, number: u64) -> Result<(), ForgeError> {
     }
     if reply.data["convertPullRequestToDraft"]["pullRequest"]["isDraft"] != json!(true) {
         return Err(ForgeError::Other(format!("GitHub: draft PR #{number}: GitHub did not confirm the draft")));
+    }
+    Ok(())
+}
+
+/// Marks the draft PR ready for review (a resumed run undoes the draft its panic made).
+///
+/// Documentation: https://docs.github.com/en/graphql/reference/mutations#markpullrequestreadyforreview
+pub fn mark_ready(c: &Client, number: u64) -> Result<(), ForgeError> {
+    let pr = get(c, number)?;
+    if !pr.draft {
+        return Ok(());
+    }
+    let reply = c.graphql(
+        "mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) { pullRequest { number isDraft } } }",
+        json!({ "id": pr.node_id }),
+    )?;
+    if !reply.errors.is_empty() {
+        return Err(ForgeError::Other(format!("GitHub: ready for review PR #{number}: {}", reply.errors.join("; "))));
+    }
+    if reply.data["markPullRequestReadyForReview"]["pullRequest"]["isDraft"] != json!(false) {
+        return Err(ForgeError::Other(format!(
+            "GitHub: ready for review PR #{number}: GitHub did not confirm it is no longer a draft"
+        )));
     }
     Ok(())
 }

@@ -63,15 +63,21 @@ impl Token {
 /// The message when no token is found.
 pub const NO_TOKEN: &str = "forge.kind: github needs a GitHub token and none was found: set GH_TOKEN or GITHUB_TOKEN, or log in with `gh auth login`";
 
-/// The first non-empty of `GH_TOKEN`, `GITHUB_TOKEN` (read through `lookup`), then `gh()`.
+/// The first of `GH_TOKEN`, `GITHUB_TOKEN` (read through `lookup`) that is not blank: its name,
+/// its source and its value.
+pub fn from_variables(lookup: &dyn Fn(&str) -> Option<String>) -> Option<(&'static str, TokenSource, String)> {
+    [("GH_TOKEN", TokenSource::GhToken), ("GITHUB_TOKEN", TokenSource::GithubToken)]
+        .into_iter()
+        .find_map(|(name, source)| lookup(name).filter(|v| !v.trim().is_empty()).map(|v| (name, source, v)))
+}
+
+/// The first non-blank of `GH_TOKEN`, `GITHUB_TOKEN` (read through `lookup`), then `gh()`.
 pub fn resolve(
     lookup: &dyn Fn(&str) -> Option<String>,
     gh: impl FnOnce() -> Option<String>,
 ) -> Result<Token, ForgeError> {
-    for (name, source) in [("GH_TOKEN", TokenSource::GhToken), ("GITHUB_TOKEN", TokenSource::GithubToken)] {
-        if let Some(v) = lookup(name).filter(|v| !v.trim().is_empty()) {
-            return Ok(Token::new(v, source));
-        }
+    if let Some((_, source, value)) = from_variables(lookup) {
+        return Ok(Token::new(value, source));
     }
     match gh().filter(|v| !v.trim().is_empty()) {
         Some(v) => Ok(Token::new(v, TokenSource::GhCli)),
@@ -86,10 +92,19 @@ pub fn from_environment(gh_host: &str, cwd: &Path) -> Result<Token, ForgeError> 
 
 /// `gh auth token --hostname <host>`; `None` when gh is not installed, not logged in or silent.
 fn gh_auth_token(host: &str, cwd: &Path) -> Option<String> {
-    let cmd = Cmd::new("gh", cwd)
+    gh_auth_token_with(std::ffi::OsStr::new("gh"), host, cwd, false)
+}
+
+/// [`gh_auth_token`] with the `gh` program given; `after_stop`: also once a panic or Ctrl-C has
+/// stopped the run (the panic's token question).
+pub fn gh_auth_token_with(gh: &std::ffi::OsStr, host: &str, cwd: &Path, after_stop: bool) -> Option<String> {
+    let mut cmd = Cmd::new(gh, cwd)
         .args(["auth", "token", "--hostname", host])
         .env("GH_PROMPT_DISABLED", "1")
         .timeout(Some(Duration::from_secs(20)));
+    if after_stop {
+        cmd = cmd.after_stop();
+    }
     match run(&cmd) {
         Ok(f) if f.success() => {
             let token = f.stdout.trim().to_string();

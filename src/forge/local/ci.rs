@@ -33,7 +33,7 @@ impl TempTree {
         let short = crate::git::repo::short(sha);
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = base.join(format!("run-milestone-ci-{short}-{}-{n}", std::process::id()));
+            let path = base.join(format!("{}{short}-{}-{n}", super::stale_ci::PREFIX, std::process::id()));
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
                 Ok(()) => return Ok(TempTree { path }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

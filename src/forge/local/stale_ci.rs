@@ -1,0 +1,63 @@
+//! The local CI's temporary worktrees that a killed run left behind. A CI worktree is removed when
+//! its run finishes with it, but `kill -9` skips that: git then still lists
+//! `<tmp>/run-milestone-ci-<sha>-<pid>-<n>/tree` as a worktree of the repository. The next run
+//! removes those of processes that no longer exist (a live pid may be another milestone's run,
+//! whose CI is still going).
+
+use std::path::Path;
+
+use git2::{Repository, WorktreePruneOptions};
+
+/// The start of a CI worktree's parent folder name (in the system temp dir).
+pub const PREFIX: &str = "run-milestone-ci-";
+
+/// The pid in a CI worktree's parent folder name `run-milestone-ci-<sha>-<pid>-<n>`.
+fn owner(path: &Path) -> Option<u32> {
+    let parent = path.parent()?.file_name()?.to_str()?;
+    let rest = parent.strip_prefix(PREFIX)?;
+    let mut parts = rest.rsplit('-');
+    let _n = parts.next()?;
+    parts.next()?.parse().ok()
+}
+
+/// Removes the CI worktrees of `repo` whose run is gone (git's record, the checkout and its
+/// temporary parent folder); returns how many.
+pub fn prune(repo: &Repository) -> usize {
+    let Ok(names) = repo.worktrees() else { return 0 };
+    let mut removed = 0;
+    for name in names.iter().flatten().flatten() {
+        let Ok(wt) = repo.find_worktree(name) else { continue };
+        let path = wt.path().to_path_buf();
+        let Some(pid) = owner(&path) else { continue };
+        if pid == std::process::id() || crate::safety::lock::alive(pid) {
+            continue;
+        }
+        let mut opts = WorktreePruneOptions::new();
+        opts.valid(true).locked(true).working_tree(true);
+        match wt.prune(Some(&mut opts)) {
+            Ok(()) => {
+                if let Some(parent) = path.parent() {
+                    let _ = std::fs::remove_dir_all(parent);
+                }
+                tracing::debug!(path = %path.display(), pid, "local CI: removed the worktree of a run that is gone");
+                removed += 1;
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e.message(), "local CI: cannot remove a stale worktree")
+            }
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_owner_is_read_from_the_folder_name() {
+        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-4242-7/tree")), Some(4242));
+        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-x-7/tree")), None);
+        assert_eq!(owner(Path::new("/home/me/demo-m1")), None);
+    }
+}
