@@ -330,7 +330,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let marker = dir.path().join("grandchild.pid");
         let line = format!("sh -c 'echo $$ > {}; sleep 30' & sleep 30", marker.display());
-        let f = run(&Cmd::shell(&line, dir.path()).timeout(Some(Duration::from_millis(300)))).unwrap();
+        // Long enough for the grandchild to have written its pid on a loaded machine.
+        let f = run(&Cmd::shell(&line, dir.path()).timeout(Some(Duration::from_secs(2)))).unwrap();
         assert!(f.timed_out);
         assert!(f.duration < Duration::from_secs(10));
         let pid: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
