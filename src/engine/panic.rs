@@ -48,9 +48,15 @@ pub fn halt(s: &mut Session) {
     let _finishing = crate::safety::signals::finishing();
     let mut drafted = None;
     if let Some(pr) = s.current_pr {
-        match s.forge.mark_draft(pr) {
-            Ok(()) => drafted = Some(pr),
-            Err(e) => s.ui.warn(format!("could not leave PR #{pr} in draft: {e}")),
+        // A PR that is a draft already (a person's) stays theirs: not journaled as the panic's,
+        // so the resumed run does not mark it ready.
+        if s.forge.get_pr(pr).is_ok_and(|p| p.draft) {
+            drafted = Some(LeftInDraft { pr, by_panic: false });
+        } else {
+            match s.forge.mark_draft(pr) {
+                Ok(()) => drafted = Some(LeftInDraft { pr, by_panic: true }),
+                Err(e) => s.ui.warn(format!("could not leave PR #{pr} in draft: {e}")),
+            }
         }
     }
     let parts = Parts {
@@ -65,11 +71,21 @@ pub fn halt(s: &mut Session) {
     halt_with(parts, drafted, killed);
 }
 
+/// The PR a panic leaves in draft.
+#[derive(Debug, Clone, Copy)]
+pub struct LeftInDraft {
+    pub pr: u64,
+    /// The panic made it a draft (journaled as `draft_pr`: the resumed run marks it ready again).
+    pub by_panic: bool,
+}
+
 /// The panic itself, from whatever the run has (bootstrap calls it before the session exists).
-pub fn halt_with(p: Parts<'_, '_>, drafted: Option<u64>, killed: usize) {
+pub fn halt_with(p: Parts<'_, '_>, left: Option<LeftInDraft>, killed: usize) {
+    let drafted = left.map(|l| l.pr);
+    let by_panic = left.filter(|l| l.by_panic).map(|l| l.pr);
     let _ = p.journal.append(
         "panic",
-        json!({"killed_groups": killed, "source": if p.typed { "prompt" } else { "signal" }, "draft_pr": drafted}),
+        json!({"killed_groups": killed, "source": if p.typed { "prompt" } else { "signal" }, "draft_pr": by_panic}),
     );
     print_block(p.ui, drafted);
     let note = format!(

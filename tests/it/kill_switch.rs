@@ -366,6 +366,26 @@ fn a_pr_a_person_drafted_stays_a_draft_on_resume() {
     assert!(events(&journal(&repo), "pr_ready").is_empty());
 }
 
+#[test]
+fn a_panic_leaves_a_pr_a_person_drafted_theirs() {
+    let repo = Repo::demo();
+    // A person makes PR #1 a draft while a killed run waited for its merge; the next run reuses
+    // it, and a panic comes while it waits for the checks.
+    crash_run(&repo, "checks");
+    run_milestone::forge::Forge::mark_draft(&mut local_forge(&repo), 1).unwrap();
+    let text = panic_run_at(&repo, "checks");
+    assert!(text.contains(&format!("{BLOCK}✓ PR #1 left in draft\n")), "{text}");
+    let entries = journal(&repo);
+    let panics = events(&entries, "panic");
+    assert!(panics[0]["draft_pr"].is_null(), "not the panic's draft: {:?}", panics[0]);
+    // The re-run leaves the person's draft alone.
+    let out = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(!text.contains("ready for review again"), "{text}");
+    assert!(local_pr(&repo, 1).draft, "still the person's draft");
+}
+
 fn local_forge(repo: &Repo) -> run_milestone::forge::local::LocalForge {
     let settings = run_milestone::forge::local::LocalSettings {
         test_command: None,
