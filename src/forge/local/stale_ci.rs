@@ -11,9 +11,18 @@ use git2::{Repository, WorktreePruneOptions};
 /// The start of a CI worktree's parent folder name (in the system temp dir).
 pub const PREFIX: &str = "run-milestone-ci-";
 
-/// The pid in a CI worktree's parent folder name `run-milestone-ci-<sha>-<pid>-<n>`.
-fn owner(path: &Path) -> Option<u32> {
-    let parent = path.parent()?.file_name()?.to_str()?;
+/// The pid in a CI worktree's parent folder name `run-milestone-ci-<sha>-<pid>-<n>`, for a
+/// worktree `tree` in such a folder of the system temp dir (`tmp`) only: nothing else is touched.
+fn owner(path: &Path, tmp: &Path) -> Option<u32> {
+    if path.file_name()? != "tree" {
+        return None;
+    }
+    let folder = path.parent()?;
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if canonical(folder.parent()?) != canonical(tmp) {
+        return None;
+    }
+    let parent = folder.file_name()?.to_str()?;
     let rest = parent.strip_prefix(PREFIX)?;
     let mut parts = rest.rsplit('-');
     let _n = parts.next()?;
@@ -24,11 +33,12 @@ fn owner(path: &Path) -> Option<u32> {
 /// temporary parent folder); returns how many.
 pub fn prune(repo: &Repository) -> usize {
     let Ok(names) = repo.worktrees() else { return 0 };
+    let tmp = std::env::temp_dir();
     let mut removed = 0;
     for name in names.iter().flatten().flatten() {
         let Ok(wt) = repo.find_worktree(name) else { continue };
         let path = wt.path().to_path_buf();
-        let Some(pid) = owner(&path) else { continue };
+        let Some(pid) = owner(&path, &tmp) else { continue };
         if pid == std::process::id() || crate::safety::lock::alive(pid) {
             continue;
         }
@@ -56,8 +66,12 @@ mod tests {
 
     #[test]
     fn the_owner_is_read_from_the_folder_name() {
-        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-4242-7/tree")), Some(4242));
-        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-x-7/tree")), None);
-        assert_eq!(owner(Path::new("/home/me/demo-m1")), None);
+        let tmp = Path::new("/tmp");
+        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-4242-7/tree"), tmp), Some(4242));
+        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-x-7/tree"), tmp), None);
+        assert_eq!(owner(Path::new("/home/me/demo-m1"), tmp), None);
+        // Only the CI's own layout in the temp dir: another folder or checkout name is left alone.
+        assert_eq!(owner(Path::new("/home/me/run-milestone-ci-1a2b3c4-4242-7/tree"), tmp), None);
+        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-4242-7/work"), tmp), None);
     }
 }
