@@ -73,6 +73,8 @@ pub struct Cmd {
     pub args: Vec<OsString>,
     pub cwd: PathBuf,
     pub env: Vec<(OsString, OsString)>,
+    /// Variables of this process's environment the child does not get.
+    pub env_removed: Vec<OsString>,
     pub stdin: Option<Vec<u8>>,
     pub timeout: Option<Duration>,
     /// Keeps the denied environment (the forge's own `git push` needs the user's credentials).
@@ -88,6 +90,7 @@ impl Cmd {
             args: Vec::new(),
             cwd: cwd.to_path_buf(),
             env: Vec::new(),
+            env_removed: Vec::new(),
             stdin: None,
             timeout: None,
             trusted: false,
@@ -112,6 +115,12 @@ impl Cmd {
 
     pub fn env(mut self, k: impl Into<OsString>, v: impl Into<OsString>) -> Cmd {
         self.env.push((k.into(), v.into()));
+        self
+    }
+
+    /// The child runs without variable `k` (even a trusted one).
+    pub fn env_remove(mut self, k: impl Into<OsString>) -> Cmd {
+        self.env_removed.push(k.into());
         self
     }
 
@@ -216,6 +225,9 @@ pub fn run(cmd: &Cmd) -> std::io::Result<Finished> {
         for name in DENIED_ENV.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             command.env_remove(name);
         }
+    }
+    for name in &cmd.env_removed {
+        command.env_remove(name);
     }
     command.env(RUN_ID_ENV, run_id());
     for (k, v) in &cmd.env {

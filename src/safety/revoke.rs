@@ -22,7 +22,8 @@ use crate::ui::Ui;
 /// Where the GitHub token in use comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenOrigin {
-    Env(&'static str),
+    /// A variable (`GH_TOKEN`, `GITHUB_TOKEN`) holding a token for `host`.
+    Env(&'static str, String),
     /// The gh CLI's token for `host` (`github.com`, or a GitHub Enterprise host).
     GhCli(String),
     None,
@@ -73,8 +74,8 @@ impl TokenRecord {
     /// [`TokenRecord::origin`] with the `gh` program given.
     pub fn origin_with(&self, gh: &OsStr) -> TokenOrigin {
         match self.source.as_str() {
-            "GH_TOKEN" => TokenOrigin::Env("GH_TOKEN"),
-            "GITHUB_TOKEN" => TokenOrigin::Env("GITHUB_TOKEN"),
+            "GH_TOKEN" => TokenOrigin::Env("GH_TOKEN", self.host.clone()),
+            "GITHUB_TOKEN" => TokenOrigin::Env("GITHUB_TOKEN", self.host.clone()),
             "gh" if gh_has_token(gh, &self.host) => TokenOrigin::GhCli(self.host.clone()),
             _ => TokenOrigin::None,
         }
@@ -89,7 +90,7 @@ pub fn token_origin(host: &str) -> TokenOrigin {
 /// How to revoke a token by hand.
 pub fn steps(origin: &TokenOrigin) -> Vec<String> {
     let (from, host) = match origin {
-        TokenOrigin::Env(name) => (format!(" (the one in {name})"), "github.com"),
+        TokenOrigin::Env(name, host) => (format!(" (the one in {name})"), host.as_str()),
         TokenOrigin::GhCli(host) => (" (the gh CLI's)".into(), host.as_str()),
         TokenOrigin::None => (String::new(), "github.com"),
     };
@@ -130,7 +131,7 @@ pub fn ask_with(ui: &Ui, origin: &TokenOrigin, answer: Option<&mut dyn FnMut() -
     }
     if let TokenOrigin::GhCli(host) = origin {
         let dir = std::env::temp_dir();
-        match run(&Cmd::new(gh, &dir)
+        match run(&token::without_token_variables(Cmd::new(gh, &dir))
             .args(["auth", "logout", "--hostname", host.as_str()])
             .timeout(Some(std::time::Duration::from_secs(30)))
             .after_stop())

@@ -44,10 +44,13 @@ fn the_token_origin_is_the_environment_first_then_gh() {
     let origin = |lookup: &dyn Fn(&str) -> Option<String>, gh: &Path| {
         TokenRecord::from_env(lookup, "github.com").origin_with(gh.as_os_str())
     };
-    assert_eq!(origin(&env(&[("GH_TOKEN", "v")]), &gh), TokenOrigin::Env("GH_TOKEN"));
-    assert_eq!(origin(&env(&[("GITHUB_TOKEN", "v")]), &gh), TokenOrigin::Env("GITHUB_TOKEN"));
+    assert_eq!(origin(&env(&[("GH_TOKEN", "v")]), &gh), TokenOrigin::Env("GH_TOKEN", "github.com".into()));
+    assert_eq!(origin(&env(&[("GITHUB_TOKEN", "v")]), &gh), TokenOrigin::Env("GITHUB_TOKEN", "github.com".into()));
     // The forge's rules: a blank variable is no token.
-    assert_eq!(origin(&env(&[("GH_TOKEN", " \n"), ("GITHUB_TOKEN", "v")]), &gh), TokenOrigin::Env("GITHUB_TOKEN"));
+    assert_eq!(
+        origin(&env(&[("GH_TOKEN", " \n"), ("GITHUB_TOKEN", "v")]), &gh),
+        TokenOrigin::Env("GITHUB_TOKEN", "github.com".into())
+    );
     assert_eq!(calls(tmp.path()), "", "gh is not asked when the environment has a token");
     assert_eq!(origin(&env(&[("GH_TOKEN", "  ")]), &gh), TokenOrigin::GhCli("github.com".into()));
     assert_eq!(calls(tmp.path()), "auth token --hostname github.com\n");
@@ -119,7 +122,7 @@ fn no_or_end_of_input_keeps_the_token() {
 fn a_token_from_the_environment_gets_the_steps_even_on_yes() {
     let tmp = tempfile::tempdir().unwrap();
     let gh = fake_gh(tmp.path(), true, 0);
-    let (out, _) = asked(&TokenOrigin::Env("GH_TOKEN"), Some("yes"), &gh);
+    let (out, _) = asked(&TokenOrigin::Env("GH_TOKEN", "github.com".into()), Some("yes"), &gh);
     assert!(out.contains("Revoke GitHub token? yes | no\nTo revoke the GitHub token:\n1. Delete the token (the one in GH_TOKEN) at https://github.com/settings/tokens\n"), "{out}");
     assert_eq!(calls(tmp.path()), "", "gh is not the token's origin: no logout");
 }
@@ -127,7 +130,7 @@ fn a_token_from_the_environment_gets_the_steps_even_on_yes() {
 #[test]
 fn without_a_terminal_the_steps_are_printed_and_nothing_is_read() {
     let (ui, buf) = Ui::capture();
-    ask(&ui, &TokenOrigin::Env("GITHUB_TOKEN"), None);
+    ask(&ui, &TokenOrigin::Env("GITHUB_TOKEN", "github.com".into()), None);
     let out = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
     assert!(!out.contains("Revoke GitHub token?"), "{out}");
     assert!(
@@ -139,4 +142,14 @@ fn without_a_terminal_the_steps_are_printed_and_nothing_is_read() {
     ask(&ui, &TokenOrigin::None, Some(&mut never));
     let out = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
     assert!(out.contains("nothing to revoke"), "{out}");
+}
+
+#[test]
+fn the_steps_for_a_variables_token_name_its_host() {
+    let record = TokenRecord { source: "GH_TOKEN".into(), host: "ghe.example.com".into() };
+    let origin = record.origin_with(OsStr::new("no-such-gh"));
+    assert_eq!(origin, TokenOrigin::Env("GH_TOKEN", "ghe.example.com".into()));
+    let steps = steps(&origin);
+    assert_eq!(steps[1], "1. Delete the token (the one in GH_TOKEN) at https://ghe.example.com/settings/tokens");
+    assert_eq!(steps[2], "   (fine-grained tokens: https://ghe.example.com/settings/personal-access-tokens)");
 }

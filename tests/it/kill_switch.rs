@@ -261,9 +261,12 @@ fn run_milestone_panic_at_a_terminal_asks_about_the_token_and_yes_logs_gh_out() 
     // A run using the gh CLI's token, parked at the quality gate.
     let (mut run, mut out) = interactive(&repo, &marker, "", &[("PATH", path.as_str())]);
     out.wait_for("approve | abort");
-    // `run-milestone panic` typed in a second terminal.
+    // `run-milestone panic` typed in a second terminal, whose shell has a GH_TOKEN of its own:
+    // gh is asked about its own login, and logs out.
     let mut cmd = repo.cmd(&["panic"]);
-    cmd.env("PATH", &path).env("RUN_MILESTONE_PANIC_WAIT_SECONDS", "20");
+    cmd.env("PATH", &path)
+        .env("RUN_MILESTONE_PANIC_WAIT_SECONDS", "20")
+        .env("GH_TOKEN", format!("gh{}_{}", "p", random_text(47, 36)));
     let mut panic = Pty::spawn(cmd);
     panic.out.wait_for("Revoke GitHub token? yes | no");
     panic.type_in("yes\r");

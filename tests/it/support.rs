@@ -485,7 +485,11 @@ pub fn fake_gh(repo: &Repo, script: &str) -> (String, std::path::PathBuf) {
 }
 
 /// A [`fake_gh`] script that is logged in: `gh auth token` prints a token (built at run time),
-/// anything else succeeds silently.
+/// anything else succeeds silently. Like gh, a `GH_TOKEN` in its environment wins: `auth token`
+/// prints it and `auth logout` refuses.
 pub fn gh_logged_in() -> String {
-    format!("if [ \"$1 $2\" = \"auth token\" ]; then echo gho_{}; fi\nexit 0", random_text(44, 36))
+    format!(
+        "if [ -n \"$GH_TOKEN\" ]; then case \"$1 $2\" in\n  'auth token') echo \"$GH_TOKEN\"; exit 0 ;;\n  'auth logout') echo 'The value of the GH_TOKEN environment variable is being used for authentication.' >&2; exit 1 ;;\nesac; fi\nif [ \"$1 $2\" = \"auth token\" ]; then echo gho_{}; fi\nexit 0",
+        random_text(44, 36)
+    )
 }
