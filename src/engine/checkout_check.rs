@@ -25,10 +25,8 @@ pub fn check_checkout(setup: &Setup, no_worktree: bool) -> Result<(), Error> {
     }
     let path = setup.ws.worktree_path(&setup.id.to_string());
     let name = super::worktree_setup::worktree_name(&path);
-    if let Some(why) = ops::worktree_conflict(&setup.repo, &name, &path) {
-        return Err(Error::input(why).with_hint(
-            "move that folder away, or run `run-milestone cleanup` for this milestone if it is its old worktree",
-        ));
+    if let Some(conflict) = ops::worktree_conflict(&setup.repo, &name, &path) {
+        return Err(Error::input(conflict.message).with_hint(conflict.hint));
     }
     if setup.ws.head_branch.as_deref() == Some(base.as_str()) && !path.exists() {
         return Err(Error::input(format!(

@@ -78,30 +78,50 @@ pub fn ensure_branch(repo: &Repository, name: &str, at: Oid) -> anyhow::Result<b
     Ok(true)
 }
 
+/// Why the linked worktree `name` cannot be at `path`, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorktreeConflict {
+    pub message: String,
+    pub hint: &'static str,
+}
+
 /// Why `path` cannot be this repository's linked worktree `name` (read-only; `None`: it is that
 /// worktree, or nothing is there yet and it can be created).
-pub fn worktree_conflict(repo: &Repository, name: &str, path: &Path) -> Option<String> {
+pub fn worktree_conflict(repo: &Repository, name: &str, path: &Path) -> Option<WorktreeConflict> {
+    let conflict = |message: String, hint| Some(WorktreeConflict { message, hint });
     if let Ok(wt) = repo.find_worktree(name) {
         if wt.path() == path || same_dir(wt.path(), path) {
-            return (!path.exists()).then(|| format!(
-                "worktree `{name}` is registered at {} but the folder is gone; run `run-milestone cleanup` for this milestone, or `git worktree prune` after unlocking it",
-                path.display()
-            ));
+            if path.exists() {
+                return None;
+            }
+            return conflict(
+                format!("worktree `{name}` is registered at {} but the folder is gone", path.display()),
+                "run `run-milestone cleanup` for this milestone, or `git worktree prune` after unlocking it",
+            );
         }
-        return Some(format!(
-            "a worktree named `{name}` already exists at {} (expected {})",
-            wt.path().display(),
-            path.display()
-        ));
+        return conflict(
+            format!(
+                "a worktree named `{name}` already exists at {} (expected {})",
+                wt.path().display(),
+                path.display()
+            ),
+            "remove that worktree (`git worktree remove`), or run `run-milestone cleanup` for this milestone if it is its old worktree",
+        );
     }
-    path.exists().then(|| format!("{} already exists and is not this repository's worktree `{name}`", path.display()))
+    if path.exists() {
+        return conflict(
+            format!("{} already exists and is not this repository's worktree `{name}`", path.display()),
+            "move that folder away: the milestone's worktree is created there",
+        );
+    }
+    None
 }
 
 /// Opens or creates the linked worktree `name` at `path`, checked out on `branch`, and locks it
 /// so `git worktree prune` / `gc` cannot remove it mid-run. Returns whether it was created.
 pub fn ensure_worktree(repo: &Repository, name: &str, path: &Path, branch: &str) -> anyhow::Result<bool> {
-    if let Some(why) = worktree_conflict(repo, name, path) {
-        anyhow::bail!(why);
+    if let Some(conflict) = worktree_conflict(repo, name, path) {
+        anyhow::bail!(conflict.message);
     }
     if repo.find_worktree(name).is_ok() {
         lock(repo, name)?;

@@ -153,6 +153,11 @@ fn dry_run_refuses_the_checkouts_the_run_refuses() {
         &["m1", "--dry-run"],
         &format!("{} already exists and is not this repository's worktree `demo-m1`", folder.display()),
     );
+    assert!(
+        stderr(&repo.run(&["m1", "--dry-run"]))
+            .contains("move that folder away: the milestone's worktree is created there"),
+        "the hint for a foreign folder"
+    );
     assert_eq!(repo.git(&["branch", "--list", "milestone/m1-text-tools"]), "", "nothing was created");
     std::fs::remove_dir(&folder).unwrap();
     // The milestone branch checked out here, in worktree mode.
@@ -237,4 +242,21 @@ fn dry_run_says_metrics_are_for_runs_and_logs_its_decisions_when_verbose() {
         ],
         "{e}"
     );
+}
+
+#[test]
+fn a_registered_worktree_whose_folder_is_gone_is_refused_with_the_cleanup_hint() {
+    let repo = Repo::demo();
+    let folder = repo.tmp.path().join("demo-m1");
+    repo.git(&["worktree", "add", "-q", "-b", "elsewhere", folder.to_str().unwrap()]);
+    std::fs::remove_dir_all(&folder).unwrap();
+    let out = repo.run(&["m1", "--dry-run"]);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("worktree `demo-m1` is registered at {} but the folder is gone", folder.display())),
+        "{err}"
+    );
+    assert!(err.contains("run `run-milestone cleanup` for this milestone, or `git worktree prune`"), "{err}");
+    assert!(!err.contains("move that folder away"), "{err}");
 }
