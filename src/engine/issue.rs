@@ -371,32 +371,13 @@ fn lint_fix(s: &mut Session, issue: &Issue, spec: &Spec) -> Result<(), Halt> {
 
 /// Pushes the issue branch; a failure is the seed's `🛑 Push failed` stop.
 fn push(s: &mut Session, issue: &Issue, branch: &str) -> Result<Result<(), IssueEnd>, Halt> {
-    let max = s.config.policy.max_push_retries;
-    let mut retries = 0;
-    loop {
-        match s.forge.push(branch) {
-            Ok(()) => {
-                s.log("pushed", json!({"issue": issue.no.padded(), "branch": branch}))?;
-                return Ok(Ok(()));
-            }
-            Err(ForgeError::Push(message)) => {
-                let allowed: &[Command] = if retries < max {
-                    &[Command::Retry, Command::Skip, Command::Abort]
-                } else {
-                    &[Command::Skip, Command::Abort]
-                };
-                let stop =
-                    Stop::new(StopKind::PushFailed, "🛑 Push failed", vec![format!("Error: {message}")], allowed);
-                match s.decide(Some(issue.no), &stop)?.command {
-                    Command::Retry => {
-                        retries += 1;
-                        s.ui.line("🔄 Retrying push...");
-                    }
-                    Command::Skip => return Ok(Err(IssueEnd::Skipped { reason: format!("Push failed: {message}") })),
-                    _ => return Err(Halt::Abort("push failed".into())),
-                }
-            }
-            Err(e) => return Err(s.forge_fail(e)),
+    match super::push::push_branch(s, branch, Some(issue.no))? {
+        super::push::Pushed::Done => {
+            s.log("pushed", json!({"issue": issue.no.padded(), "branch": branch}))?;
+            Ok(Ok(()))
+        }
+        super::push::Pushed::Skipped(message) => {
+            Ok(Err(IssueEnd::Skipped { reason: format!("Push failed: {message}") }))
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod naming;
 pub mod notify;
 pub mod panic;
 pub mod pr_body;
+pub mod push;
 pub mod recall;
 pub mod reconcile;
 pub mod resume;

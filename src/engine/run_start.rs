@@ -5,11 +5,9 @@
 use serde_json::json;
 
 use super::bootstrap::Gate;
-use super::decide::{Command, Stop, StopKind};
 use super::session::{Halt, Session};
 use super::tests_report::TestRun;
 use crate::error::Error;
-use crate::forge::ForgeError;
 use crate::git::ops;
 
 /// Runs the start of the run with the session `bootstrap` built.
@@ -40,36 +38,9 @@ pub fn start(session: &mut Session, gate: Gate) -> Result<(), Halt> {
         let head = ops::head(&session.work)?;
         ops::reset_hard(&session.work, head, &session.exclude)?;
     }
-    publish_base(session, &base)?;
+    // The milestone branch is published first (a no-op on the local forge without `forge.push`).
+    super::push::push_branch(session, &base, None)?;
     baseline(session)
-}
-
-/// The milestone branch is published first (a no-op on the local forge without `forge.push`). A
-/// rejected push is the seed's `🛑 Push failed` stop with `retry | abort` (`skip` means nothing
-/// for the base): `retry` up to `policy.max_push_retries` times, then only `abort`. Autonomous
-/// mode retries up to the limit, then stops.
-fn publish_base(s: &mut Session, base: &str) -> Result<(), Halt> {
-    let max = s.config.policy.max_push_retries;
-    let mut retries = 0;
-    loop {
-        match s.forge.push(base) {
-            Ok(()) => return Ok(()),
-            Err(ForgeError::Push(message)) => {
-                let allowed: &[Command] =
-                    if retries < max { &[Command::Retry, Command::Abort] } else { &[Command::Abort] };
-                let stop =
-                    Stop::new(StopKind::PushFailed, "🛑 Push failed", vec![format!("Error: {message}")], allowed);
-                match s.decide(None, &stop)?.command {
-                    Command::Retry => {
-                        retries += 1;
-                        s.ui.line("🔄 Retrying push...");
-                    }
-                    _ => return Err(Halt::Abort(format!("push of {base} failed"))),
-                }
-            }
-            Err(e) => return Err(s.forge_fail(e)),
-        }
-    }
 }
 
 /// Step 8: a clean baseline.
