@@ -198,7 +198,18 @@ fn preflight(setup: &Setup, opts: &RunOptions) -> Result<Option<GithubForge>, Ha
                 .with_hint("add e.g. `test_command: pytest -q`; `--dry-run` and `check` work without it"),
         ));
     }
-    check_checkout(setup, opts.no_worktree)?;
+    if let Err(e) = check_checkout(setup, opts.no_worktree) {
+        // A run of the milestone in progress (creating its worktree, say) is what this run meets:
+        // it is refused as one already running, not for the other run's half-made checkout.
+        let state_dir = milestone_state_dir(setup);
+        if let Some(pid) = crate::safety::lock::holder(&state_dir) {
+            return Err(Halt::Error(crate::safety::lock::already_running(
+                &setup.id.to_string(),
+                Some(pid).filter(|p| *p != 0),
+            )));
+        }
+        return Err(Halt::Error(e));
+    }
     let github = super::forge_setup::connect_github(&setup.config, &setup.ws.root)?;
     if let Some(default) = github.as_ref().map(|f| f.default_branch_name()) {
         let plan = &setup.milestone.plan;

@@ -48,6 +48,13 @@ fn read_pid(dir: &Path) -> Option<u32> {
     std::fs::read_to_string(dir.join("pid")).ok()?.trim().parse().ok()
 }
 
+/// The error for a milestone whose run (`pid`, if known) holds the lock (exit 4).
+pub fn already_running(milestone: &str, pid: Option<u32>) -> Error {
+    let who = pid.map(|p| format!("pid {p}")).unwrap_or_else(|| "pid unknown".into());
+    Error::new(ErrorKind::Locked, format!("milestone {milestone} is already running ({who})"))
+        .with_hint("wait for it to finish, or stop it with `run-milestone panic`")
+}
+
 /// Takes the lock of the milestone whose state lives in `dir`, or says who holds it (exit 4).
 pub fn acquire(dir: &Path, milestone: &str) -> Result<RunLock, Error> {
     let file = open(dir)?;
@@ -63,9 +70,7 @@ pub fn acquire(dir: &Path, milestone: &str) -> Result<RunLock, Error> {
                 std::thread::sleep(std::time::Duration::from_millis(20));
                 pid = read_pid(dir);
             }
-            let who = pid.map(|p| format!("pid {p}")).unwrap_or_else(|| "pid unknown".into());
-            return Err(Error::new(ErrorKind::Locked, format!("milestone {milestone} is already running ({who})"))
-                .with_hint("wait for it to finish, or stop it with `run-milestone panic`"));
+            return Err(already_running(milestone, pid));
         }
         Err(TryLockError::Error(e)) => return Err(Error::internal(format!("cannot lock {}: {e}", dir.display()))),
     }

@@ -269,3 +269,34 @@ fn cleanup_refuses_while_a_run_holds_the_lock_and_stops_what_a_killed_run_left()
     assert!(stdout(&out).contains("✓ Stopped 1 process left over from the interrupted run"), "{}", stdout(&out));
     marker.wait_gone("sleep 44.4");
 }
+
+#[test]
+fn a_start_that_meets_a_running_runs_half_made_worktree_is_told_it_is_running() {
+    let repo = Repo::demo();
+    critical_gate(&repo);
+    let marker = ProcMarker::new();
+    // The first run holds the lock, parked at the quality gate's prompt (nobody types).
+    let mut cmd = repo.cmd(&["m1"]);
+    let mut first =
+        marker.on(&mut cmd).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let stdin = first.stdin.take().unwrap();
+    let mut out = Lines::new(first.stdout.take().unwrap());
+    out.wait_for("approve | abort");
+    // A worktree as it looks while a run creates it: the folder is there, git does not list it yet.
+    let folder = repo.tmp.path().join("demo-m1");
+    std::fs::create_dir_all(&folder).unwrap();
+    let second = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&second, 4);
+    let err = stderr(&second);
+    assert!(err.contains(&format!("error: milestone m1 is already running (pid {})", first.id())), "{err}");
+    // With the first run gone, the folder is what it is: not this repository's worktree.
+    drop(stdin);
+    assert_eq!(exit_within(&mut first, 30).code(), Some(3));
+    let third = repo.run(&["m1", "--autonomous"]);
+    assert_exit(&third, 2);
+    assert!(
+        stderr(&third).contains("already exists and is not this repository's worktree `demo-m1`"),
+        "{}",
+        stderr(&third)
+    );
+}
