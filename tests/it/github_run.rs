@@ -646,3 +646,24 @@ fn a_resumed_run_marks_the_pr_its_panic_drafted_ready_on_github_and_merges_it() 
         .collect();
     assert_eq!(mutations, ["convertPullRequestToDraft", "markPullRequestReadyForReview"], "{mutations:?}");
 }
+
+#[test]
+fn a_panic_draft_github_refuses_to_mark_ready_is_a_warning_and_the_pr_needs_review() {
+    let (repo, fake) = demo_on_fake();
+    let out = with_token(&repo, &["m1", "--autonomous"]).env("RUN_MILESTONE_PANIC_AT", "checks").output().unwrap();
+    assert_exit(&out, 3);
+    assert!(fake.state().prs[0].draft);
+    // GitHub refuses the ready-for-review mutation (a permission it does not retry).
+    let forbidden = json!({"message": "Resource not accessible by integration"});
+    fake.state().fail("POST", "/graphql", 403, forbidden, 1);
+    let out = with_token(&repo, &["m1", "--autonomous"]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    let err = crate::common::stderr(&out);
+    assert!(err.contains("warning: could not mark PR #1 ready for review"), "{err}");
+    assert!(text.contains("👀 Issue #01 needs review (PR #1): PR #1 is a draft"), "{text}");
+    assert!(!text.contains("ready for review again"), "{text}");
+    let pr = fake.state().prs[0].clone();
+    assert!(pr.draft && pr.merged_sha.is_none(), "{pr:?}");
+    assert!(events(&journal(&repo), "pr_ready").is_empty());
+}
