@@ -249,7 +249,7 @@ fn print_start(ui: &Ui, setup: &Setup, opts: &RunOptions, resumed: bool) {
 /// No production secrets near agents: a filtered environment for agent and test processes.
 fn filter_environment(ui: &Ui, setup: &Setup) -> Result<(), Error> {
     let mut deny = setup.config.policy.deny_env.clone();
-    deny.extend(["GH_TOKEN", "GITHUB_TOKEN"].map(String::from));
+    deny.extend(crate::forge::github::token::GH_TOKEN_VARIABLES.map(String::from));
     if let Some(tg) = &setup.config.notify.telegram {
         deny.push(tg.token_env.clone());
     }

@@ -50,13 +50,9 @@ pub fn halt(s: &mut Session) {
     if let Some(pr) = s.current_pr {
         // A PR that is a draft already (a person's) stays theirs: not journaled as the panic's,
         // so the resumed run does not mark it ready.
-        if s.forge.get_pr(pr).is_ok_and(|p| p.draft) {
-            drafted = Some(LeftInDraft { pr, by_panic: false });
-        } else {
-            match s.forge.mark_draft(pr) {
-                Ok(()) => drafted = Some(LeftInDraft { pr, by_panic: true }),
-                Err(e) => s.ui.warn(format!("could not leave PR #{pr} in draft: {e}")),
-            }
+        match s.forge.mark_draft(pr) {
+            Ok(by_panic) => drafted = Some(LeftInDraft { pr, by_panic }),
+            Err(e) => s.ui.warn(format!("could not leave PR #{pr} in draft: {e}")),
         }
     }
     let parts = Parts {

@@ -84,7 +84,7 @@ impl<F: Forge> Forge for Guarded<F> {
         self.inner.merge(number, expected_head, not_updated)
     }
 
-    fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
+    fn mark_draft(&mut self, number: u64) -> Result<bool, ForgeError> {
         self.inner.mark_draft(number)
     }
 

@@ -333,11 +333,8 @@ impl Forge for LocalForge {
         }
     }
 
-    fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
-        self.store.update(number, |r| {
-            r.pr.draft = true;
-            Ok(())
-        })
+    fn mark_draft(&mut self, number: u64) -> Result<bool, ForgeError> {
+        self.store.update(number, |r| Ok(!std::mem::replace(&mut r.pr.draft, true)))
     }
 
     /// Clears the draft flag (the record is rewritten atomically, under its lock).

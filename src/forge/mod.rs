@@ -152,7 +152,8 @@ pub trait Forge {
         expected_head: &str,
         not_updated: Option<&str>,
     ) -> Result<MergeOutcome, ForgeError>;
-    fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError>;
+    /// Makes the PR a draft; returns whether it changed anything (`false`: a draft already).
+    fn mark_draft(&mut self, number: u64) -> Result<bool, ForgeError>;
     /// Marks a draft PR ready for review again (a resumed run undoes its own panic's draft); a
     /// PR that is not a draft is left as it is.
     fn mark_ready(&mut self, number: u64) -> Result<(), ForgeError>;
@@ -208,7 +209,7 @@ impl Forge for Box<dyn Forge> {
     ) -> Result<MergeOutcome, ForgeError> {
         (**self).merge(number, expected_head, not_updated)
     }
-    fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
+    fn mark_draft(&mut self, number: u64) -> Result<bool, ForgeError> {
         (**self).mark_draft(number)
     }
     fn mark_ready(&mut self, number: u64) -> Result<(), ForgeError> {

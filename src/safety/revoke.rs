@@ -98,7 +98,9 @@ pub fn steps(origin: &TokenOrigin) -> Vec<String> {
         "To revoke the GitHub token:".into(),
         format!("1. Delete the token{from} at https://{host}/settings/tokens"),
         format!("   (fine-grained tokens: https://{host}/settings/personal-access-tokens)"),
-        "2. Or, for the gh CLI: gh auth logout && gh auth login".into(),
+        format!(
+            "2. Or, for the gh CLI: gh auth logout --hostname {host} && gh auth login --hostname {host} (with GH_TOKEN and GITHUB_TOKEN unset)"
+        ),
         "3. Rotate any other credential the agents could see".into(),
     ]
 }

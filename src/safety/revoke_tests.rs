@@ -152,4 +152,8 @@ fn the_steps_for_a_variables_token_name_its_host() {
     let steps = steps(&origin);
     assert_eq!(steps[1], "1. Delete the token (the one in GH_TOKEN) at https://ghe.example.com/settings/tokens");
     assert_eq!(steps[2], "   (fine-grained tokens: https://ghe.example.com/settings/personal-access-tokens)");
+    assert_eq!(
+        steps[3],
+        "2. Or, for the gh CLI: gh auth logout --hostname ghe.example.com && gh auth login --hostname ghe.example.com (with GH_TOKEN and GITHUB_TOKEN unset)"
+    );
 }

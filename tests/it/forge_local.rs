@@ -115,8 +115,9 @@ fn create_find_list_labels_draft_and_close() {
     f.add_labels(1, &["docs".into(), "needs-dep-review".into(), "needs-human".into()]).unwrap();
     assert_eq!(f.get_pr(1).unwrap().labels, vec!["needs-human", "docs", "needs-dep-review"]);
 
-    f.mark_draft(1).unwrap();
+    assert!(f.mark_draft(1).unwrap(), "made a draft");
     assert!(f.get_pr(1).unwrap().draft);
+    assert!(!f.mark_draft(1).unwrap(), "a draft already");
     f.mark_ready(1).unwrap();
     assert!(!f.get_pr(1).unwrap().draft);
     assert_eq!(record_json(&repo, 1)["draft"], false);

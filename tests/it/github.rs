@@ -253,13 +253,13 @@ fn draft_and_ready_conversions_through_graphql() {
     let fake = fake_with_branches();
     let mut f = connect(&repo, &fake);
     f.create_pr(&new_pr(HEAD, BASE)).unwrap();
-    f.mark_draft(1).unwrap();
+    assert!(f.mark_draft(1).unwrap(), "made a draft");
     assert!(f.get_pr(1).unwrap().draft);
     let gql = fake.bodies("POST /graphql");
     assert_eq!(gql.len(), 1);
     assert!(gql[0]["query"].as_str().unwrap().contains("convertPullRequestToDraft(input: {pullRequestId: $id})"));
     assert_eq!(gql[0]["variables"], json!({"id": "PR_kwDOfake1"}));
-    f.mark_draft(1).unwrap();
+    assert!(!f.mark_draft(1).unwrap(), "a draft already");
     assert_eq!(fake.bodies("POST /graphql").len(), 1, "already a draft");
     // And back: ready for review.
     f.mark_ready(1).unwrap();

@@ -175,20 +175,21 @@ fn agents_and_tests_get_no_production_secrets() {
         .env("PROD_DATABASE_URL", "postgres://prod")
         .env("AWS_SECRET_ACCESS_KEY", "abcdefghijklmnop")
         .env("BILLING_PROD_KEY", "zzz")
+        .env("GH_ENTERPRISE_TOKEN", "yyy")
         .env("HARMLESS", "1")
         .output()
         .unwrap();
     assert_exit(&out, 0);
     let err = stderr(&out);
     assert!(
-        err.contains("warning: removed from the agent and test environment: AWS_SECRET_ACCESS_KEY, BILLING_PROD_KEY, PROD_DATABASE_URL\n"),
+        err.contains("warning: removed from the agent and test environment: AWS_SECRET_ACCESS_KEY, BILLING_PROD_KEY, GH_ENTERPRISE_TOKEN, PROD_DATABASE_URL\n"),
         "{err}"
     );
     let agent_env = std::fs::read_to_string(repo.tmp.path().join("agent-env.txt")).unwrap();
     let test_env = std::fs::read_to_string(&env_file).unwrap();
     assert!(agent_env.lines().any(|l| l == "HARMLESS"), "{agent_env}");
     assert!(test_env.contains("HARMLESS=1"), "{test_env}");
-    for secret in ["PROD_DATABASE_URL", "AWS_SECRET_ACCESS_KEY", "BILLING_PROD_KEY"] {
+    for secret in ["PROD_DATABASE_URL", "AWS_SECRET_ACCESS_KEY", "BILLING_PROD_KEY", "GH_ENTERPRISE_TOKEN"] {
         assert!(!agent_env.lines().any(|l| l == secret), "{secret} reached the agent");
         assert!(!test_env.contains(&format!("{secret}=")), "{secret} reached the tests");
     }

@@ -280,7 +280,7 @@ impl Forge for GithubForge {
         Ok(outcome)
     }
 
-    fn mark_draft(&mut self, number: u64) -> Result<(), ForgeError> {
+    fn mark_draft(&mut self, number: u64) -> Result<bool, ForgeError> {
         pulls::mark_draft(&self.client, number)
     }
 

@@ -161,13 +161,14 @@ pub fn create(c: &Client, new: &NewPr) -> Result<PullRequest, ForgeError> {
     Err(reply.error("create a pull request"))
 }
 
-/// Converts the PR to a draft (the seed's panic leaves the open PR in draft).
+/// Converts the PR to a draft (the seed's panic leaves the open PR in draft); `false` when it
+/// was a draft already.
 ///
 /// Documentation: https://docs.github.com/en/graphql/reference/mutations#convertpullrequesttodraft
-pub fn mark_draft(c: &Client, number: u64) -> Result<(), ForgeError> {
+pub fn mark_draft(c: &Client, number: u64) -> Result<bool, ForgeError> {
     let pr = get(c, number)?;
     if pr.draft {
-        return Ok(());
+        return Ok(false);
     }
     let reply = c.graphql(
         "mutation($id: ID!) { convertPullRequestToDraft(input: {pullRequestId: $id}) { pullRequest { number isDraft } } }",
@@ -179,7 +180,7 @@ pub fn mark_draft(c: &Client, number: u64) -> Result<(), ForgeError> {
     if reply.data["convertPullRequestToDraft"]["pullRequest"]["isDraft"] != json!(true) {
         return Err(ForgeError::Other(format!("GitHub: draft PR #{number}: GitHub did not confirm the draft")));
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Marks the draft PR ready for review (a resumed run undoes the draft its panic made).

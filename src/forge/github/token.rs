@@ -95,10 +95,9 @@ fn gh_auth_token(host: &str, cwd: &Path) -> Option<String> {
     gh_auth_token_with(std::ffi::OsStr::new("gh"), host, cwd, false)
 }
 
-/// [`gh_auth_token`] with the `gh` program given; `after_stop`: also once a panic or Ctrl-C has
-/// stopped the run (the panic's token question).
-/// The variables `gh` prefers to its own stored login.
-const GH_TOKEN_VARIABLES: [&str; 4] = ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"];
+/// The variables `gh` prefers to its own stored login (also kept from agents and tests).
+pub const GH_TOKEN_VARIABLES: [&str; 4] =
+    ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"];
 
 /// `cmd` (a `gh` command) without the token variables, so that it speaks of the gh CLI's own
 /// login: `gh auth token` would print a variable's value, and `gh auth logout` refuses while one
@@ -107,6 +106,8 @@ pub fn without_token_variables(cmd: Cmd) -> Cmd {
     GH_TOKEN_VARIABLES.iter().fold(cmd, |c, v| c.env_remove(*v))
 }
 
+/// [`gh_auth_token`] with the `gh` program given; `after_stop`: also once a panic or Ctrl-C has
+/// stopped the run (the panic's token question).
 pub fn gh_auth_token_with(gh: &std::ffi::OsStr, host: &str, cwd: &Path, after_stop: bool) -> Option<String> {
     let mut cmd = without_token_variables(Cmd::new(gh, cwd))
         .args(["auth", "token", "--hostname", host])

@@ -29,6 +29,17 @@ fn owner(path: &Path, tmp: &Path) -> Option<u32> {
     parts.next()?.parse().ok()
 }
 
+/// Whether the CI folder is a real directory of this user, and its `tree` (if still there) too:
+/// never follow a symlink someone put in a shared temp dir after a cleaner removed the folder.
+fn own_directories(tree: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid(2) has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let real_dir = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir() && m.uid() == me);
+    let Some(folder) = tree.parent() else { return false };
+    real_dir(folder) && (std::fs::symlink_metadata(tree).is_err() || real_dir(tree))
+}
+
 /// Removes the CI worktrees of `repo` whose run is gone (git's record, the checkout and its
 /// temporary parent folder); returns how many.
 pub fn prune(repo: &Repository) -> usize {
@@ -39,7 +50,7 @@ pub fn prune(repo: &Repository) -> usize {
         let Ok(wt) = repo.find_worktree(name) else { continue };
         let path = wt.path().to_path_buf();
         let Some(pid) = owner(&path, &tmp) else { continue };
-        if pid == std::process::id() || crate::safety::lock::alive(pid) {
+        if pid == std::process::id() || crate::safety::lock::alive(pid) || !own_directories(&path) {
             continue;
         }
         let mut opts = WorktreePruneOptions::new();
@@ -61,17 +72,5 @@ pub fn prune(repo: &Repository) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_owner_is_read_from_the_folder_name() {
-        let tmp = Path::new("/tmp");
-        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-4242-7/tree"), tmp), Some(4242));
-        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-x-7/tree"), tmp), None);
-        assert_eq!(owner(Path::new("/home/me/demo-m1"), tmp), None);
-        // Only the CI's own layout in the temp dir: another folder or checkout name is left alone.
-        assert_eq!(owner(Path::new("/home/me/run-milestone-ci-1a2b3c4-4242-7/tree"), tmp), None);
-        assert_eq!(owner(Path::new("/tmp/run-milestone-ci-1a2b3c4-4242-7/work"), tmp), None);
-    }
-}
+#[path = "stale_ci_tests.rs"]
+mod tests;
