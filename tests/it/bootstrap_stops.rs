@@ -99,16 +99,9 @@ fn a_stop_at_the_quality_gate_leaves_no_run_to_resume() {
 
 #[test]
 fn a_rejected_push_of_the_milestone_branch_is_the_push_failed_stop() {
-    use std::os::unix::fs::PermissionsExt;
     let repo = Repo::demo();
     config_add(&repo, "forge:\n  push: true\npolicy:\n  max_push_retries: 1\n");
-    let hook = repo.origin().join("hooks").join("pre-receive");
-    std::fs::write(
-        &hook,
-        "#!/bin/sh\nwhile read old new ref; do case \"$ref\" in refs/heads/milestone/*) echo 'policy: milestone branches are frozen' >&2; exit 1;; esac; done\nexit 0\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    refuse_pushes(&repo, "refs/heads/milestone/*", "policy: milestone branches are frozen");
     // Interactive: `retry | abort` (skip means nothing for the base), then only `abort`.
     let out = run_with_input(&repo, &["m1"], "skip\nretry\nabort\n");
     assert_exit(&out, 3);

@@ -362,16 +362,9 @@ fn the_tdd_violation_label_is_configurable() {
 
 #[test]
 fn a_rejected_push_offers_retry_up_to_the_configured_limit_then_skip_or_abort() {
-    use std::os::unix::fs::PermissionsExt;
     let repo = Repo::demo();
     config_add(&repo, "forge:\n  push: true\npolicy:\n  max_push_retries: 1\n");
-    let hook = repo.origin().join("hooks").join("pre-receive");
-    std::fs::write(
-        &hook,
-        "#!/bin/sh\nwhile read old new ref; do case \"$ref\" in refs/heads/feat/*) echo 'policy: feature branches are frozen' >&2; exit 1;; esac; done\nexit 0\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    refuse_pushes(&repo, "refs/heads/feat/*", "policy: feature branches are frozen");
     let out = run_with_input(&repo, &["m1"], "fix\nretry\nretry\nskip\nabort\n");
     assert_exit(&out, 3);
     let text = stdout(&out);

@@ -330,12 +330,9 @@ fn stops_before_the_session_exists_are_alerted() {
 
 #[test]
 fn an_abort_after_bootstrap_is_alerted_in_autonomous_mode() {
-    use std::os::unix::fs::PermissionsExt;
     let repo = Repo::demo();
     config_add(&repo, "forge:\n  push: true\npolicy:\n  max_push_retries: 0\n");
-    let hook = repo.origin().join("hooks").join("pre-receive");
-    std::fs::write(&hook, "#!/bin/sh\necho 'policy: frozen' >&2\nexit 1\n").unwrap();
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    refuse_pushes(&repo, "*", "policy: frozen");
     let (out, texts) = alerted_run(&repo, &["m1", "--autonomous"], "");
     assert_exit(&out, 3);
     assert_eq!(

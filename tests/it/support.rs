@@ -493,3 +493,15 @@ pub fn gh_logged_in() -> String {
         random_text(44, 36)
     )
 }
+
+/// A `pre-receive` hook in the demo's origin that rejects pushes to refs matching `pattern` (a
+/// shell `case` pattern) with `message`.
+pub fn refuse_pushes(repo: &Repo, pattern: &str, message: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let hook = repo.origin().join("hooks").join("pre-receive");
+    let script = format!(
+        "#!/bin/sh\nwhile read old new ref; do case \"$ref\" in {pattern}) echo '{message}' >&2; exit 1;; esac; done\nexit 0\n"
+    );
+    std::fs::write(&hook, script).unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
