@@ -10,8 +10,13 @@ for tool in git python3 cargo; do
   command -v "$tool" >/dev/null 2>&1 || { echo "demo: \`$tool\` is required but was not found on PATH" >&2; exit 1; }
 done
 
-cargo build --quiet --manifest-path "$here/Cargo.toml" --bin run-milestone
-bin="$here/target/debug/run-milestone"
+target_dir="${CARGO_TARGET_DIR:-$here/target}"
+bin="$target_dir/debug/run-milestone"
+if [ ! -x "$bin" ]; then
+  echo "demo: building run-milestone first (one time; a few minutes on a small machine)…" >&2
+fi
+# Only the binary, in the dev profile the demo runs; cargo's own progress shows on stderr.
+cargo build --manifest-path "$here/Cargo.toml" --bin run-milestone
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/run-milestone-demo.XXXXXX")"
 cp -R "$here/fixtures/demo" "$work/demo"

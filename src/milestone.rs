@@ -122,6 +122,28 @@ pub fn locate(root: &Path, candidates: &[PathBuf], id: &MilestoneId) -> Result<M
     }
 }
 
+/// The milestones in the first of `candidates` that exists: each folder whose name is `<id>` or
+/// `<id>-<slug>` with a valid id, sorted by id. Unreadable folders list nothing.
+pub fn list(root: &Path, candidates: &[PathBuf]) -> Vec<MilestoneDir> {
+    let Some(base) = candidates.iter().map(|c| root.join(c)).find(|p| p.is_dir()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<MilestoneDir> = std::fs::read_dir(&base)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let (id, slug) = name.split_once('-').unwrap_or((name.as_str(), ""));
+            let id: MilestoneId = id.to_lowercase().strip_prefix('m')?.parse().ok()?;
+            Some(MilestoneDir { id, path: e.path(), slug: slug.to_string() })
+        })
+        .collect();
+    found.sort_by(|a, b| a.id.cmp(&b.id).then(a.path.cmp(&b.path)));
+    found
+}
+
 #[cfg(test)]
 #[path = "milestone_tests.rs"]
 mod tests;

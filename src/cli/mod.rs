@@ -4,6 +4,8 @@
 pub mod check;
 pub mod cleanup;
 pub mod completions;
+pub mod man;
+pub mod new;
 pub mod panic;
 pub mod prompt;
 pub mod prs;
@@ -65,7 +67,7 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// The milestone to run: m3, M3, 3, m4.1, M4.1, 4.1.
-    #[arg(value_name = "MILESTONE", value_parser = parse_milestone)]
+    #[arg(value_name = "MILESTONE", value_parser = parse_milestone, add = milestone_ids())]
     pub milestone: Option<MilestoneId>,
 
     #[command(flatten)]
@@ -116,17 +118,17 @@ pub struct RunFlags {
 pub enum Command {
     /// Run the quality gate alone: exit 0 when it passes (warnings allowed), 3 on a critical issue.
     Check {
-        #[arg(value_name = "MILESTONE", value_parser = parse_milestone)]
+        #[arg(value_name = "MILESTONE", value_parser = parse_milestone, add = milestone_ids())]
         milestone: MilestoneId,
     },
     /// Show the current state of a milestone (or of every milestone).
     Status {
-        #[arg(value_name = "MILESTONE", value_parser = parse_milestone)]
+        #[arg(value_name = "MILESTONE", value_parser = parse_milestone, add = milestone_ids())]
         milestone: Option<MilestoneId>,
     },
     /// List pull requests of the forge (of one milestone, or all).
     Prs {
-        #[arg(value_name = "MILESTONE", value_parser = parse_milestone)]
+        #[arg(value_name = "MILESTONE", value_parser = parse_milestone, add = milestone_ids())]
         milestone: Option<MilestoneId>,
         /// Close pull request N without merging it (local forge).
         #[arg(long, value_name = "N", conflicts_with = "milestone")]
@@ -136,13 +138,23 @@ pub enum Command {
     Panic,
     /// Remove a milestone's worktree (`--force` discards uncommitted work in it).
     Cleanup {
-        #[arg(value_name = "MILESTONE", value_parser = parse_milestone)]
+        #[arg(value_name = "MILESTONE", value_parser = parse_milestone, add = milestone_ids())]
         milestone: MilestoneId,
         /// Discard the worktree even with uncommitted changes.
         #[arg(long)]
         force: bool,
     },
-    /// Print shell completions.
+    /// Scaffold a milestone: <milestones_dir>/<M>-<SLUG>/ with a plan and one example spec.
+    New {
+        #[arg(value_name = "MILESTONE", value_parser = parse_milestone)]
+        milestone: MilestoneId,
+        /// The folder's slug: lowercase words joined by hyphens (user-auth).
+        #[arg(value_name = "SLUG")]
+        slug: String,
+    },
+    /// Print the manual page (roff): `run-milestone man > run-milestone.1`.
+    Man,
+    /// Print the shell's completion script (milestone ids complete from the repository).
     Completions {
         #[arg(value_name = "SHELL")]
         shell: clap_complete::Shell,
@@ -151,6 +163,11 @@ pub enum Command {
 
 fn parse_milestone(s: &str) -> Result<MilestoneId, String> {
     s.parse()
+}
+
+/// Completion of a MILESTONE argument: the ids in the repository's milestones folder.
+fn milestone_ids() -> clap_complete::engine::ArgValueCandidates {
+    clap_complete::engine::ArgValueCandidates::new(completions::milestone_candidates)
 }
 
 /// The directory commands run in: `-C DIR` or the current directory.
@@ -171,6 +188,7 @@ pub fn working_dir(cli_dir: &Option<PathBuf>) -> Result<PathBuf, Error> {
 pub fn main() -> i32 {
     // Secret-looking environment values are redacted wherever they would be printed.
     crate::safety::redact::add_secret_env();
+    completions::answer_if_asked();
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let ui = Ui::stdio(cli.verbose);
@@ -218,10 +236,9 @@ fn dispatch(ui: &Ui, cli: Cli) -> Result<i32, Error> {
         Some(Command::Prs { milestone, close }) => prs::run(ui, &dir, milestone.as_ref(), close),
         Some(Command::Panic) => panic::run(ui, &dir),
         Some(Command::Cleanup { milestone, force }) => cleanup::run(ui, &dir, &milestone, force),
-        Some(Command::Completions { shell }) => {
-            completions::run(shell);
-            Ok(0)
-        }
+        Some(Command::New { milestone, slug }) => new::run(ui, &dir, &milestone, &slug),
+        Some(Command::Man) => man::run().map(|()| 0),
+        Some(Command::Completions { shell }) => completions::run(shell).map(|()| 0),
         None => {
             let Some(milestone) = cli.milestone else {
                 let mut cmd = Cli::command();

@@ -10,6 +10,7 @@ mod dry_run;
 mod engine;
 mod engine_paths;
 mod exposure;
+mod first_contact;
 mod fixtures;
 mod forge_local;
 mod foundation;
